@@ -1,0 +1,54 @@
+# swift-cluster — build, test and benchmark entry points.
+# `make check` and `make demo` are the README's set-up commands: as root on a fresh Debian 12 they install
+# what they need first.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+VENV := $(CURDIR)/.venv
+PYTHON := $(VENV)/bin/python
+APT_PACKAGES := nats-server libmnl-dev libcap-dev pkg-config iproute2 procps python3 python3-venv openssl \
+                tcpdump arping
+PY_PACKAGES := nats-py==2.16.0
+
+export SC_PYTHON := $(PYTHON)
+
+.PHONY: all build check test deps apt-deps py-deps bench-nats bench-vip clean
+
+all: build
+
+## deps: Debian packages and the Python test peer (nats-py in a virtualenv under .venv).
+deps: apt-deps py-deps
+
+apt-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+py-deps: $(VENV)/.stamp
+
+$(VENV)/.stamp:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check $(PY_PACKAGES)
+	touch $@
+
+build:
+	$(SWIFT) build
+
+## check: install what is needed, build, run every test.
+check: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test: check
+
+## bench-nats: the Swift NATS client side by side with nats-py on a local nats-server (release build).
+bench-nats: deps
+	$(SWIFT) build -c release --product bench-nats
+	$$($(SWIFT) build -c release --show-bin-path)/bench-nats --python $(PYTHON) --py-script $(CURDIR)/Benchmarks/nats_py_bench.py
+
+clean:
+	rm -rf .build .build-* $(VENV)

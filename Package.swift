@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+// swift-cluster: a Linux high-availability agent that keeps a floating IP on exactly one healthy host,
+// electing its leader through a NATS JetStream key-value store.
+import PackageDescription
+
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
+let nioFoundation: Target.Dependency = .product(name: "NIOFoundationCompat", package: "swift-nio")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "swift-cluster",
+    products: [
+        .library(name: "NATSClient", targets: ["NATSClient"]),
+        .library(name: "JetStream", targets: ["JetStream"]),
+        .library(name: "NATSMicro", targets: ["NATSMicro"]),
+        .library(name: "VIP", targets: ["VIP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // MARK: NATS (issue 2)
+        /// Pure wire codec: parser, encoder, headers, NUID. No sockets.
+        .target(name: "NATSProtocol", dependencies: [nioCore]),
+        /// NKEYs, JWT credentials files and nonce signing (Ed25519 through swift-crypto). Pure.
+        .target(name: "NKeys", dependencies: [crypto]),
+        /// The connection: handshake, auth, TLS, keepalive, reconnect, subscriptions, requests.
+        .target(name: "NATSClient", dependencies: ["NATSProtocol", "NKeys", nioCore, nioPosix, nioSSL, logging]),
+        /// JetStream API, publish acks, direct get, ordered push consumers and the key-value store.
+        .target(name: "JetStream", dependencies: ["NATSClient", nioFoundation]),
+        /// NATS micro services ($SRV discovery, endpoints, stats).
+        .target(name: "NATSMicro", dependencies: ["NATSClient", nioFoundation]),
+        /// Test and benchmark support: real nats-server processes on free loopback ports. Not shipped.
+        .target(name: "NATSTestSupport", dependencies: ["NKeys"]),
+        .executableTarget(name: "bench-nats", dependencies: ["NATSClient", "JetStream", "NATSTestSupport"]),
+
+        .testTarget(name: "NATSProtocolTests", dependencies: ["NATSProtocol"]),
+        .testTarget(name: "NKeysTests", dependencies: ["NKeys"]),
+        .testTarget(
+            name: "NATSClientTests",
+            dependencies: ["NATSClient", "JetStream", "NATSMicro", "NATSTestSupport", "NKeys"]
+        ),
+
+        // MARK: VIP engine (issue 3)
+        .systemLibrary(name: "CLibMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        .systemLibrary(name: "CLibCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .target(name: "VIP", dependencies: ["CLibMnl", "CLibCap"]),
+        .testTarget(name: "VIPTests", dependencies: ["VIP"]),
+    ]
+)

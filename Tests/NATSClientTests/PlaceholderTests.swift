@@ -1,0 +1,4 @@
+import Testing
+@testable import NATSClient
+
+@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import NATSProtocol
+
+@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import NKeys
+
+@Test func moduleLoads() { #expect(Bool(true)) }

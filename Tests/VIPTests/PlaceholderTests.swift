@@ -1,0 +1,4 @@
+import Testing
+@testable import VIP
+
+@Test func moduleLoads() { #expect(Bool(true)) }
