@@ -51,7 +51,20 @@ let package = Package(
         // MARK: VIP engine (issue 3)
         .systemLibrary(name: "CLibMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         .systemLibrary(name: "CLibCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
-        .target(name: "VIP", dependencies: ["CLibMnl", "CLibCap"]),
-        .testTarget(name: "VIPTests", dependencies: ["VIP"]),
+        /// Pure wire formats: netlink messages and attributes, rtnetlink address/link payloads, GARP and NA frames.
+        .target(name: "VIPWire"),
+        /// The engine: netlink sockets through libmnl, addresses, leases, monitoring, announcements.
+        .target(
+            name: "VIP",
+            dependencies: ["VIPWire", "CLibMnl", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        /// Dropping root to a user that keeps exactly CAP_NET_ADMIN and CAP_NET_RAW (libcap).
+        .target(name: "Capabilities", dependencies: ["CLibCap", .product(name: "SystemPackage", package: "swift-system")]),
+        /// Test and benchmark support: throwaway network namespaces and veth pairs. Not shipped.
+        .target(name: "VIPTestSupport", dependencies: ["VIP"]),
+        /// Child helper for tests: drops privileges, then exercises netlink and ARP.
+        .executableTarget(name: "vip-probe", dependencies: ["VIP", "Capabilities"]),
+        .executableTarget(name: "bench-vip", dependencies: ["VIP", "VIPTestSupport"]),
+        .testTarget(name: "VIPTests", dependencies: ["VIP", "VIPWire", "Capabilities", "VIPTestSupport"]),
     ]
 )
