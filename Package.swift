@@ -43,10 +43,10 @@ let package = Package(
 
         .testTarget(name: "NATSProtocolTests", dependencies: ["NATSProtocol"]),
         .testTarget(name: "NKeysTests", dependencies: ["NKeys"]),
+        .testTarget(name: "NATSClientTests", dependencies: ["NATSClient", "NATSTestSupport", "NKeys"]),
+        .testTarget(name: "JetStreamTests", dependencies: ["JetStream", "NATSClient", "NATSTestSupport"]),
         .testTarget(
-            name: "NATSClientTests",
-            dependencies: ["NATSClient", "JetStream", "NATSMicro", "NATSTestSupport", "NKeys"]
-        ),
+            name: "NATSMicroTests", dependencies: ["NATSMicro", "JetStream", "NATSClient", "NATSTestSupport"]),
 
         // MARK: VIP engine (issue 3)
         .systemLibrary(name: "CLibMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),

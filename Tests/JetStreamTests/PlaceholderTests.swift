@@ -1,0 +1,4 @@
+import Testing
+@testable import JetStream
+
+@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import NATSMicro
+
+@Test func moduleLoads() { #expect(Bool(true)) }
