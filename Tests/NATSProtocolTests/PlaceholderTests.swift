@@ -1,4 +1,0 @@
-import Testing
-@testable import NATSProtocol
-
-@Test func moduleLoads() { #expect(Bool(true)) }
