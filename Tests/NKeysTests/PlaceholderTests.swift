@@ -1,4 +1,0 @@
-import Testing
-@testable import NKeys
-
-@Test func moduleLoads() { #expect(Bool(true)) }
