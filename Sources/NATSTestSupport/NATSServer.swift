@@ -191,7 +191,25 @@ public final class NATSServer: @unchecked Sendable {
             throw TestSupportError(.executableNotFound, "cannot run \(executable): \(error)")
         }
         try? log.close()
+        startWatchdog(serverPID: process.processIdentifier)
         return process
+    }
+
+    /// Starts `/bin/sh` polling both PIDs: if this test process dies (crash, runner timeout) before the
+    /// server, the server is SIGKILLed, so no `nats-server` outlives its test. Exits with the server.
+    private func startWatchdog(serverPID: Int32) {
+        let me = ProcessInfo.processInfo.processIdentifier
+        let watchdog = Process()
+        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
+        watchdog.arguments = [
+            "-c",
+            "while kill -0 \(me) 2>/dev/null && kill -0 \(serverPID) 2>/dev/null; do sleep 0.5; done; "
+                + "kill -0 \(me) 2>/dev/null || kill -9 \(serverPID) 2>/dev/null",
+        ]
+        watchdog.standardInput = FileHandle.nullDevice
+        watchdog.standardOutput = FileHandle.nullDevice
+        watchdog.standardError = FileHandle.nullDevice
+        try? watchdog.run()
     }
 
     /// Polls: process alive → ports file written → client port answers `INFO`.
