@@ -1,0 +1,198 @@
+import Foundation
+
+/// The `error` object of a JetStream API reply.
+struct APIErrorBody: Decodable, Sendable {
+    var code: Int?
+    var errCode: Int?
+    var description: String?
+
+    enum CodingKeys: String, CodingKey {
+        case code, errCode = "err_code", description
+    }
+}
+
+/// Decodes only the `error` field of any API reply.
+struct APIErrorEnvelope: Decodable {
+    var error: APIErrorBody?
+}
+
+/// Where a stream keeps its messages.
+public struct StorageType: RawRepresentable, Codable, Hashable, Sendable {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    /// On disk (`"file"`), the default.
+    public static let file = StorageType(rawValue: "file")
+    /// In memory (`"memory"`).
+    public static let memory = StorageType(rawValue: "memory")
+}
+
+/// What a full stream does with new messages.
+public struct DiscardPolicy: RawRepresentable, Codable, Hashable, Sendable {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    /// Remove old messages to make room (`"old"`).
+    public static let old = DiscardPolicy(rawValue: "old")
+    /// Refuse new messages (`"new"`).
+    public static let new = DiscardPolicy(rawValue: "new")
+}
+
+/// A stream configuration (`$JS.API.STREAM.CREATE`/`UPDATE` body). Durations are nanoseconds.
+public struct StreamConfig: Codable, Hashable, Sendable {
+    public var name: String
+    public var subjects: [String]?
+    public var retention: String?
+    public var maxConsumers: Int?
+    public var maxMsgs: Int64?
+    public var maxBytes: Int64?
+    /// Maximum message age in nanoseconds; 0 = forever.
+    public var maxAge: Int64?
+    public var maxMsgsPerSubject: Int64?
+    public var maxMsgSize: Int32?
+    public var discard: DiscardPolicy?
+    public var storage: StorageType?
+    public var numReplicas: Int?
+    /// De-duplication window in nanoseconds.
+    public var duplicateWindow: Int64?
+    public var allowDirect: Bool?
+    public var mirrorDirect: Bool?
+    public var sealed: Bool?
+    public var denyDelete: Bool?
+    public var denyPurge: Bool?
+    public var allowRollupHdrs: Bool?
+
+    /// A configuration with only a name and subjects; everything else takes the server default.
+    public init(name: String, subjects: [String]? = nil) {
+        self.name = name
+        self.subjects = subjects
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, subjects, retention, maxConsumers = "max_consumers", maxMsgs = "max_msgs"
+        case maxBytes = "max_bytes", maxAge = "max_age", maxMsgsPerSubject = "max_msgs_per_subject"
+        case maxMsgSize = "max_msg_size", discard, storage, numReplicas = "num_replicas"
+        case duplicateWindow = "duplicate_window", allowDirect = "allow_direct", mirrorDirect = "mirror_direct"
+        case sealed, denyDelete = "deny_delete", denyPurge = "deny_purge", allowRollupHdrs = "allow_rollup_hdrs"
+    }
+}
+
+/// A stream's counters (`state` of a stream info reply).
+public struct StreamState: Decodable, Hashable, Sendable {
+    /// Messages stored now.
+    public var messages: UInt64
+    public var bytes: UInt64
+    /// The sequence of the oldest stored message.
+    public var firstSeq: UInt64
+    /// The sequence of the latest message ever stored (it does not go down when messages expire).
+    public var lastSeq: UInt64
+    public var consumerCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case messages, bytes, firstSeq = "first_seq", lastSeq = "last_seq", consumerCount = "consumer_count"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        messages = try container.decodeIfPresent(UInt64.self, forKey: .messages) ?? 0
+        bytes = try container.decodeIfPresent(UInt64.self, forKey: .bytes) ?? 0
+        firstSeq = try container.decodeIfPresent(UInt64.self, forKey: .firstSeq) ?? 0
+        lastSeq = try container.decodeIfPresent(UInt64.self, forKey: .lastSeq) ?? 0
+        consumerCount = try container.decodeIfPresent(Int.self, forKey: .consumerCount) ?? 0
+    }
+}
+
+/// Where a replicated stream lives: its leader and replicas.
+public struct ClusterInfo: Decodable, Hashable, Sendable {
+    public var name: String?
+    /// The server name of the stream leader.
+    public var leader: String?
+    public var replicas: [PeerInfo]?
+
+    /// One replica of a stream.
+    public struct PeerInfo: Decodable, Hashable, Sendable {
+        public var name: String
+        public var current: Bool?
+        public var offline: Bool?
+        public var lag: UInt64?
+    }
+}
+
+/// A stream info reply (`$JS.API.STREAM.INFO`, also returned by create and update).
+public struct StreamInfo: Decodable, Hashable, Sendable {
+    public var config: StreamConfig
+    public var state: StreamState
+    public var cluster: ClusterInfo?
+}
+
+/// The account's JetStream usage and limits (`$JS.API.INFO`).
+public struct AccountInfo: Decodable, Hashable, Sendable {
+    public var memory: UInt64
+    public var storage: UInt64
+    public var streams: Int
+    public var consumers: Int
+    public var domain: String?
+
+    enum CodingKeys: String, CodingKey { case memory, storage, streams, consumers, domain }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        memory = try container.decodeIfPresent(UInt64.self, forKey: .memory) ?? 0
+        storage = try container.decodeIfPresent(UInt64.self, forKey: .storage) ?? 0
+        streams = try container.decodeIfPresent(Int.self, forKey: .streams) ?? 0
+        consumers = try container.decodeIfPresent(Int.self, forKey: .consumers) ?? 0
+        domain = try container.decodeIfPresent(String.self, forKey: .domain)
+    }
+}
+
+/// The stream's acknowledgement of a published message.
+public struct PubAck: Decodable, Hashable, Sendable {
+    /// The stream that stored the message.
+    public var stream: String
+    /// Its sequence in the stream (the KV revision).
+    public var seq: UInt64
+    /// The message repeated an earlier `Nats-Msg-Id`; ``seq`` is the original's.
+    public var duplicate: Bool
+    public var domain: String?
+
+    enum CodingKeys: String, CodingKey { case stream, seq, duplicate, domain }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        stream = try container.decode(String.self, forKey: .stream)
+        seq = try container.decode(UInt64.self, forKey: .seq)
+        duplicate = try container.decodeIfPresent(Bool.self, forKey: .duplicate) ?? false
+        domain = try container.decodeIfPresent(String.self, forKey: .domain)
+    }
+}
+
+/// The reply of a consumer create request (only the fields the client uses).
+struct ConsumerCreateReply: Decodable, Sendable {
+    var name: String
+    var numPending: UInt64?
+    var delivered: SequenceInfo?
+
+    struct SequenceInfo: Decodable, Sendable {
+        var consumerSeq: UInt64?
+        var streamSeq: UInt64?
+        enum CodingKeys: String, CodingKey { case consumerSeq = "consumer_seq", streamSeq = "stream_seq" }
+    }
+
+    enum CodingKeys: String, CodingKey { case name, numPending = "num_pending", delivered }
+}
+
+/// `STREAM.MSG.GET` reply body.
+struct MsgGetReply: Decodable, Sendable {
+    var message: StoredMessage
+
+    struct StoredMessage: Decodable, Sendable {
+        var subject: String
+        var seq: UInt64
+        var hdrs: String?
+        var data: String?
+        var time: String?
+    }
+}
+
+/// Replies that carry nothing but success (`STREAM.DELETE`, `CONSUMER.DELETE`).
+struct SuccessReply: Decodable, Sendable {
+    var success: Bool?
+}

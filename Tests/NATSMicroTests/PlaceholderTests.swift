@@ -1,4 +1,0 @@
-import Testing
-@testable import NATSMicro
-
-@Test func moduleLoads() { #expect(Bool(true)) }
