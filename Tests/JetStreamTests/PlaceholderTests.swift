@@ -1,4 +1,0 @@
-import Testing
-@testable import JetStream
-
-@Test func moduleLoads() { #expect(Bool(true)) }
