@@ -1,0 +1,88 @@
+import Foundation
+import NATSClient
+import NATSTestSupport
+import Testing
+
+@testable import NATSMicro
+
+/// Where the repository's root is (this file is `Tests/NATSMicroTests/Support.swift`).
+let packageRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// Connects a client to `server` with short timeouts.
+func connect(_ server: NATSServer, name: String = "micro-test") async throws -> NATSConnection {
+    try await NATSConnection.connect(NATSOptions(servers: [server.url], name: name))
+}
+
+/// Scatter-gather like `nats micro`: publishes with an inbox reply and collects every reply that arrives
+/// until `quiet` passes without one.
+func gather(
+    _ connection: NATSConnection, _ subject: String, body: String = "", quiet: Duration = .milliseconds(300)
+) async throws -> [NATSMessage] {
+    let inbox = connection.newInbox()
+    let subscription = try connection.subscribe(to: inbox)
+    try await connection.publish(body, to: subject, replyTo: inbox)
+    try await connection.flush()
+    let collected = Collected()
+    let reader = Task {
+        for await message in subscription { collected.append(message) }
+    }
+    var seen = -1
+    while seen != collected.count {
+        seen = collected.count
+        try await Task.sleep(for: quiet)
+    }
+    try subscription.unsubscribe()
+    await reader.value
+    return collected.messages
+}
+
+/// Thread-safe accumulator for ``gather(_:_:body:quiet:)``.
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [NATSMessage] = []
+    func append(_ message: NATSMessage) { lock.withLock { items.append(message) } }
+    var count: Int { lock.withLock { items.count } }
+    var messages: [NATSMessage] { lock.withLock { items } }
+}
+
+/// The reply body as a JSON object.
+func jsonObject(_ message: NATSMessage, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+    let value = try JSONSerialization.jsonObject(with: message.data)
+    return try #require(value as? [String: Any], "not a JSON object: \(message.string)", sourceLocation: sourceLocation)
+}
+
+/// The venv python the Makefile exports as `SC_PYTHON`, else `<package root>/.venv/bin/python`.
+/// Records a failure (not a skip) naming the fix when neither exists.
+func pythonExecutable(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    let candidates = [ProcessInfo.processInfo.environment["SC_PYTHON"], "\(packageRoot)/.venv/bin/python"]
+    for case let path? in candidates where !path.isEmpty && FileManager.default.isExecutableFile(atPath: path) {
+        return path
+    }
+    Issue.record(
+        "No Python with nats-py: set SC_PYTHON or run `make py-deps` (creates \(packageRoot)/.venv)",
+        sourceLocation: sourceLocation)
+    throw CancellationError()
+}
+
+/// Runs a python script from `Tests/Interop` and returns its exit status and combined output, without
+/// blocking a concurrency thread (the service under test needs them).
+func runInteropScript(_ script: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    let python = try pythonExecutable()
+    let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("interop-\(UUID().uuidString).log")
+    _ = FileManager.default.createFile(atPath: outputPath.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: outputPath) }
+    let handle = try FileHandle(forWritingTo: outputPath)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = ["\(packageRoot)/Tests/Interop/\(script)"] + arguments
+    process.standardOutput = handle
+    process.standardError = handle
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do { try process.run() } catch { continuation.resume(throwing: error) }
+    }
+    try handle.close()
+    let output = (try? String(contentsOf: outputPath, encoding: .utf8)) ?? ""
+    return (status, output)
+}
