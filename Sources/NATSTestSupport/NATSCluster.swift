@@ -1,6 +1,6 @@
 import Foundation
 
-/// Several JetStream-enabled `nats-server`s on loopback forming one cluster (default 3, enough for R3).
+/// Several `nats-server`s on loopback forming one cluster (default 3 with JetStream, enough for R3).
 ///
 /// Each member has its own temporary directory and store, a distinct `server_name` (`n1`, `n2`, ...),
 /// a route port and a monitoring port. Start-up returns once every member reports the same JetStream
@@ -27,19 +27,43 @@ public final class NATSCluster: @unchecked Sendable {
     /// - Parameters:
     ///   - size: The number of servers (3 for R3 streams).
     ///   - name: The cluster name.
+    ///   - jetStream: Enable JetStream (and wait for a metadata leader). Without it, start-up waits for the
+    ///     full route mesh only.
     ///   - options: Base options for every member (`extraConfig`, `trace`, ...); `serverName`, `cluster`,
     ///     `monitoring` and `jetStream` are set by the cluster.
-    ///   - readyTimeout: How long to wait for the metadata leader.
-    /// - Throws: ``TestSupportError`` if a member does not start or no leader is elected in time.
+    ///   - readyTimeout: How long to wait for the routes and the metadata leader.
+    /// - Throws: ``TestSupportError`` if a member does not start or the cluster does not form in time.
     public init(
         size: Int = 3,
         name: String = "test-cluster",
+        jetStream: Bool = true,
         options: NATSServer.Options = .init(),
         readyTimeout: Duration = .seconds(30)
     ) throws {
         self.name = name
-        self.servers = try Self.startMembers(size: size, name: name, options: options)
-        try waitForMetaLeader(timeout: readyTimeout)
+        var base = options
+        base.jetStream = jetStream
+        self.servers = try Self.startMembers(size: size, name: name, options: base)
+        try waitForRoutes(timeout: readyTimeout)
+        if jetStream { try waitForMetaLeader(timeout: readyTimeout) }
+    }
+
+    /// Client ports of all members.
+    public var ports: [Int] { servers.map(\.port) }
+
+    /// Waits until every running member has a route to every other running member (`/routez`).
+    /// - Parameter timeout: The deadline.
+    /// - Throws: ``TestSupportError`` with `timeout` (including each member's route count).
+    public func waitForRoutes(timeout: Duration = .seconds(30)) throws {
+        let deadline = Date().addingTimeInterval(timeout.timeInterval)
+        var counts: [Int?] = []
+        while Date() < deadline {
+            let running = runningServers
+            counts = running.map(Self.routeCount)
+            if counts.allSatisfy({ ($0 ?? -1) >= running.count - 1 }) { return }
+            usleep(20_000)
+        }
+        throw TestSupportError(.timeout, "routes not meshed after \(timeout); route counts: \(counts)")
     }
 
     deinit {
@@ -81,6 +105,14 @@ public final class NATSCluster: @unchecked Sendable {
         servers.firstIndex { $0.options.serverName == serverName }
     }
 
+    /// `num_routes` from one server's `/routez`, or `nil`.
+    static func routeCount(_ server: NATSServer) -> Int? {
+        guard let port = server.monitoringPort, let body = Loopback.httpGet(port: port, path: "/routez"),
+            let json = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+        else { return nil }
+        return json["num_routes"] as? Int
+    }
+
     /// The metadata leader as seen by one server's `/jsz`, or `nil`.
     static func metaLeader(_ server: NATSServer) -> String? {
         guard let port = server.monitoringPort, let body = Loopback.httpGet(port: port, path: "/jsz"),
@@ -112,7 +144,6 @@ public final class NATSCluster: @unchecked Sendable {
             for index in 0..<size {
                 var member = options
                 member.serverName = "n\(index + 1)"
-                member.jetStream = true
                 member.monitoring = true
                 member.cluster = NATSServer.Cluster(name: name, port: ports[index], routePorts: ports)
                 started.append(try NATSServer(options: member))

@@ -112,6 +112,7 @@ public final class NATSServer: @unchecked Sendable {
     public func stop(timeout: Duration = .seconds(10)) {
         guard let process = lock.withLock({ state.process }), process.isRunning else { return }
         Loopback.signal(process.processIdentifier, SIGTERM)
+        Loopback.signal(process.processIdentifier, SIGCONT)  // in case a test froze it with SIGSTOP
         if !Self.waitForExit(process, timeout: timeout) {
             Loopback.signal(process.processIdentifier, SIGKILL)
             _ = Self.waitForExit(process, timeout: .seconds(10))
