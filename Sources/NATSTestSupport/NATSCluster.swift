@@ -91,7 +91,8 @@ public final class NATSCluster: @unchecked Sendable {
             views = running.map(Self.metaLeader)
             // Survivors keep naming a killed leader until the Raft election timeout (4-9 s): require a live one.
             if let first = views.first, let leader = first, views.allSatisfy({ $0 == leader }),
-                running.contains(where: { $0.options.serverName == leader }) {
+                running.contains(where: { $0.options.serverName == leader })
+            {
                 return leader
             }
             usleep(20_000)

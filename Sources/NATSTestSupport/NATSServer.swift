@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A real `nats-server` process for tests: generated config in a fresh temporary directory,
@@ -72,7 +72,7 @@ public final class NATSServer: @unchecked Sendable {
     }
 
     deinit {
-        stop()
+        remove()
     }
 
     /// The client port on 127.0.0.1 (fixed after the first start; restarts reuse it).
@@ -90,6 +90,18 @@ public final class NATSServer: @unchecked Sendable {
     /// answers with `INFO` on its client port.
     /// - Throws: ``TestSupportError`` (`serverExited` with the log tail, `timeout`, `executableNotFound`).
     public func start() throws {
+        // A fixed port freed by kill() can be taken meanwhile by a client socket's ephemeral port: retry briefly.
+        let deadline = Date().addingTimeInterval(5)
+        while true {
+            do {
+                return try startOnce()
+            } catch let error as TestSupportError where error.code == .portInUse && port != 0 && Date() < deadline {
+                usleep(100_000)
+            }
+        }
+    }
+
+    private func startOnce() throws {
         if isRunning { return }
         let (options, port, monitoringPort) = lock.withLock { (state.options, state.port, state.monitoringPort) }
         guard FileManager.default.isExecutableFile(atPath: options.executable) else {
@@ -222,7 +234,8 @@ public final class NATSServer: @unchecked Sendable {
                 let code: TestSupportError.Code = tail.contains("address already in use") ? .portInUse : .serverExited
                 throw TestSupportError(code, "nats-server exited during start-up; log \(logPath):\n\(tail)")
             }
-            if let ports = readPortsFile(pid: process.processIdentifier), Loopback.natsServerAnswers(port: ports.client) {
+            if let ports = readPortsFile(pid: process.processIdentifier), Loopback.natsServerAnswers(port: ports.client)
+            {
                 lock.withLock {
                     state.port = ports.client
                     state.monitoringPort = ports.monitoring ?? state.monitoringPort
@@ -238,7 +251,10 @@ public final class NATSServer: @unchecked Sendable {
     /// Reads `<name>_<pid>.ports` (JSON: `{"nats":["nats://127.0.0.1:P"],"monitoring":["http://..."]}`).
     private func readPortsFile(pid: Int32) -> (client: Int, monitoring: Int?)? {
         let suffix = "_\(pid).ports"
-        guard let name = try? FileManager.default.contentsOfDirectory(atPath: directory).first(where: { $0.hasSuffix(suffix) }),
+        guard
+            let name = try? FileManager.default.contentsOfDirectory(atPath: directory).first(where: {
+                $0.hasSuffix(suffix)
+            }),
             let data = FileManager.default.contents(atPath: "\(directory)/\(name)"),
             let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let client = (json["nats"] as? [String])?.first.flatMap(Self.portOf)

@@ -75,7 +75,8 @@ extension NATSServer {
         ///   - caFile: CA path for client verification.
         ///   - verify: Require client certificates.
         ///   - timeout: Handshake timeout in seconds.
-        public init(certFile: String, keyFile: String, caFile: String? = nil, verify: Bool = false, timeout: Double = 2) {
+        public init(certFile: String, keyFile: String, caFile: String? = nil, verify: Bool = false, timeout: Double = 2)
+        {
             self.certFile = certFile
             self.keyFile = keyFile
             self.caFile = caFile

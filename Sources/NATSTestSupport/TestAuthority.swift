@@ -44,8 +44,10 @@ public struct TestAuthority: Sendable {
                 subject: operatorKey.publicKey, name: "test-operator",
                 nats: ["type": "operator", "version": 2, "system_account": systemAccountKey.publicKey]),
             signedBy: operatorKey)
-        systemAccountJWT = try Self.accountJWT(name: "SYS", key: systemAccountKey, jetStream: false, operatorKey: operatorKey)
-        accountJWT = try Self.accountJWT(name: accountName, key: accountKey, jetStream: jetStream, operatorKey: operatorKey)
+        systemAccountJWT = try Self.accountJWT(
+            name: "SYS", key: systemAccountKey, jetStream: false, operatorKey: operatorKey)
+        accountJWT = try Self.accountJWT(
+            name: accountName, key: accountKey, jetStream: jetStream, operatorKey: operatorKey)
         userJWT = try Self.userJWT(name: userName, key: userKey, accountKey: accountKey, permissions: [:])
     }
 
@@ -60,8 +62,9 @@ public struct TestAuthority: Sendable {
     /// - Throws: ``NKeys/NKeyError`` if the JWT cannot be encoded.
     public func makeUser(name: String, permissions: [String: any Sendable] = [:]) throws -> Credentials {
         let key = NKeyPair.generate(.user)
-        return Credentials(jwt: try Self.userJWT(name: name, key: key, accountKey: accountKey, permissions: permissions),
-                           seed: key.seed)
+        return Credentials(
+            jwt: try Self.userJWT(name: name, key: key, accountKey: accountKey, permissions: permissions),
+            seed: key.seed)
     }
 
     /// Server configuration for operator mode with a memory resolver preloaded with both accounts.
@@ -86,7 +89,9 @@ public struct TestAuthority: Sendable {
     /// - Returns: The file's path.
     /// - Throws: ``TestSupportError`` with `fileSystem`.
     @discardableResult
-    public func writeCreds(in directory: String, credentials: Credentials? = nil, fileName: String = "user.creds") throws -> String {
+    public func writeCreds(in directory: String, credentials: Credentials? = nil, fileName: String = "user.creds")
+        throws -> String
+    {
         let path = "\(directory)/\(fileName)"
         do {
             try (credentials ?? self.credentials).fileText.write(toFile: path, atomically: true, encoding: .utf8)
@@ -100,7 +105,8 @@ public struct TestAuthority: Sendable {
         ["sub": subject, "name": name, "nats": nats]
     }
 
-    private static func accountJWT(name: String, key: NKeyPair, jetStream: Bool, operatorKey: NKeyPair) throws -> String {
+    private static func accountJWT(name: String, key: NKeyPair, jetStream: Bool, operatorKey: NKeyPair) throws -> String
+    {
         let storage = jetStream ? -1 : 0
         let limits: [String: Any] = [
             "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1, "wildcards": true, "conn": -1,

@@ -34,7 +34,9 @@ public struct TestPKI: Sendable {
     /// - Returns: The file paths.
     /// - Throws: ``TestSupportError`` with `commandFailed` (including openssl's output) or `fileSystem`.
     public static func generate(in directory: String? = nil) throws -> TestPKI {
-        let dir = directory ?? FileManager.default.temporaryDirectory.path + "/nats-pki-\(UUID().uuidString.prefix(8).lowercased())"
+        let dir =
+            directory ?? FileManager.default.temporaryDirectory.path
+            + "/nats-pki-\(UUID().uuidString.prefix(8).lowercased())"
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         } catch {

@@ -100,11 +100,12 @@ public struct Credentials: Sendable, Hashable {
     }
 
     private static func isTokenLine(_ line: String) -> Bool {
-        !line.isEmpty && line.unicodeScalars.allSatisfy { scalar in
-            switch scalar {
-            case "A"..."Z", "a"..."z", "0"..."9", "_", ".", "=", "-": true
-            default: false
+        !line.isEmpty
+            && line.unicodeScalars.allSatisfy { scalar in
+                switch scalar {
+                case "A"..."Z", "a"..."z", "0"..."9", "_", ".", "=", "-": true
+                default: false
+                }
             }
-        }
     }
 }

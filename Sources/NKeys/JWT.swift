@@ -36,7 +36,9 @@ public enum NATSJWT {
     /// - Throws: ``NKeyError`` with ``NKeyError/Code/malformedJWT`` or ``NKeyError/Code/invalidBase64``.
     public static func claims(of jwt: String) throws(NKeyError) -> [String: Any] {
         let parts = jwt.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { throw NKeyError(.malformedJWT, "a JWT has 3 dot-separated parts, got \(parts.count)") }
+        guard parts.count == 3 else {
+            throw NKeyError(.malformedJWT, "a JWT has 3 dot-separated parts, got \(parts.count)")
+        }
         let payload = try Base64URL.decode(String(parts[1]))
         guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else {
             throw NKeyError(.malformedJWT, "the JWT payload is not a JSON object")
@@ -58,7 +60,8 @@ public enum NATSJWT {
 
     private static func serialize(_ object: [String: Any]) throws(NKeyError) -> [UInt8] {
         guard JSONSerialization.isValidJSONObject(object),
-            let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            let data = try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         else { throw NKeyError(.malformedJWT, "the claims are not serialisable as JSON") }
         return [UInt8](data)
     }

@@ -10,8 +10,10 @@ import Testing
 
     @Test func base32KnownVectors() throws {
         // RFC 4648 §10, padding stripped.
-        let vectors = ["": "", "f": "MY", "fo": "MZXQ", "foo": "MZXW6", "foob": "MZXW6YQ", "fooba": "MZXW6YTB",
-                       "foobar": "MZXW6YTBOI"]
+        let vectors = [
+            "": "", "f": "MY", "fo": "MZXQ", "foo": "MZXW6", "foob": "MZXW6YQ", "fooba": "MZXW6YTB",
+            "foobar": "MZXW6YTBOI",
+        ]
         for (plain, encoded) in vectors {
             #expect(Base32.encode(Array(plain.utf8)) == encoded)
             #expect(try Base32.decode(encoded) == Array(plain.utf8))

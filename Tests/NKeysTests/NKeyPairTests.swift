@@ -98,12 +98,16 @@ import Testing
         #expect(error.code == .invalidPrefix)
     }
 
-    @Test(arguments: ["", "U", "UAB2CB576PHBBPQ5ODORRZ2LYCMWPZGWGCN2KDK7DXOIMZASKUY3RL", "SUA", "garbage!!",
-                      "uab2cb576phbbpq5odorrz2lycmwpzgwgcn2kdk7dxoimzaskuy3rlkk", String(repeating: "A", count: 500)])
+    @Test(arguments: [
+        "", "U", "UAB2CB576PHBBPQ5ODORRZ2LYCMWPZGWGCN2KDK7DXOIMZASKUY3RL", "SUA", "garbage!!",
+        "uab2cb576phbbpq5odorrz2lycmwpzgwgcn2kdk7dxoimzaskuy3rlkk", String(repeating: "A", count: 500),
+    ])
     func malformedTextThrows(_ text: String) {
         #expect(throws: NKeyError.self) { try NKeyCodec.decodePublicKey(text) }
         #expect(throws: NKeyError.self) { try NKeyPair(seed: text) }
-        #expect(throws: NKeyError.self) { try NKeyPair.verify([UInt8](repeating: 0, count: 64), for: [1], publicKey: text) }
+        #expect(throws: NKeyError.self) {
+            try NKeyPair.verify([UInt8](repeating: 0, count: 64), for: [1], publicKey: text)
+        }
     }
 
     @Test func wrongRawLengthsThrow() {
