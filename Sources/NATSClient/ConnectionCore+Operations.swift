@@ -16,7 +16,10 @@ extension ConnectionCore {
         if size > limit {
             throw NATSError(.maxPayloadExceeded, "message to \"\(subject)\" is \(size) bytes, the server allows \(limit)")
         }
-        if withState({ $0.draining }) { throw NATSError(.draining, "the connection is draining") }
+        try withState { state throws in
+            if state.closed { throw NATSError(.connectionClosed, "the connection is closed") }
+            if state.draining { throw NATSError(.draining, "the connection is draining") }
+        }
         return try enqueue(publish: true) { buffer in
             buffer.writePublish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
         }
@@ -111,10 +114,15 @@ extension ConnectionCore {
             return true
         }
         guard claimed else { return }
-        let sid = try subscribe(subject: muxPrefix + "*", queue: nil) { _ in
-            .handler { [weak self] message in self?.resolveRequest(message) }
+        do {
+            let sid = try subscribe(subject: muxPrefix + "*", queue: nil) { _ in
+                .handler { [weak self] message in self?.resolveRequest(message) }
+            }
+            withState { $0.muxSID = sid }
+        } catch {
+            withState { $0.muxSID = nil }
+            throw error
         }
-        withState { $0.muxSID = sid }
     }
 
     private func resolveRequest(_ message: NATSMessage) {

@@ -51,7 +51,6 @@ extension ConnectionCore {
             state.channel = channel
             state.current = url
             state.info = info
-            state.lastError = nil
             state.pingsOutstanding = 0
             state.pongWaiters.removeAll()
             state.pool.recordSuccess(url)
@@ -96,7 +95,9 @@ extension ConnectionCore {
             state.pingsOutstanding = 0
             let waiters = Array(state.pongWaiters)
             state.pongWaiters.removeAll()
-            return (state.lastError, waiters, state.closed)
+            let error = state.lastError.flatMap { $0.channel == ObjectIdentifier(channel) ? $0.error : nil }
+            state.lastError = nil
+            return (error, waiters, state.closed)
         }
         guard let (error, waiters, closed) = lost else { return }
         for waiter in waiters {

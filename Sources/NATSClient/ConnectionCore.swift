@@ -32,7 +32,8 @@ final class ConnectionCore: @unchecked Sendable {
         var requests: [Substring: EventLoopPromise<NATSMessage>] = [:]
         var nextRequest: UInt64 = 0
         var muxSID: UInt64?
-        var lastError: NATSError?
+        /// Why a channel is going down, recorded before it closes (keyed by the channel).
+        var lastError: (channel: ObjectIdentifier, error: NATSError)?
         var lameDuckServer: ServerURL?
         var reconnects = 0
         var tlsContext: NIOSSLContextBox?
@@ -218,7 +219,7 @@ final class ConnectionCore: @unchecked Sendable {
 
     func recordError(_ error: NATSError, on channel: Channel) {
         withState { state in
-            if state.channel === channel || state.channel == nil { state.lastError = error }
+            state.lastError = (ObjectIdentifier(channel), error)
         }
     }
 

@@ -44,6 +44,12 @@ public final class NATSConnection: Sendable {
             .noServers, "no server reachable (\(urls.map(\.description).joined(separator: ", "))): \(lastError.map { "\($0)" } ?? "")")
     }
 
+    /// Checks a server URL the way ``connect(_:logger:)`` reads it and returns it without credentials.
+    /// - Throws: ``NATSError`` `.invalidURL` naming the URL and what is wrong with it.
+    public static func validate(url: String) throws -> String {
+        try ServerURL(url).description
+    }
+
     // MARK: Publishing
 
     /// Publishes `payload` to `subject`.

@@ -1,4 +1,0 @@
-import Testing
-@testable import NATSClient
-
-@Test func moduleLoads() { #expect(Bool(true)) }
