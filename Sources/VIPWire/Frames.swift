@@ -19,8 +19,10 @@ public enum EtherType {
 
 /// Builds a broadcast gratuitous ARP frame announcing `ip` at `mac`, padded to the 60-byte Ethernet minimum.
 ///
-/// The bytes match what `arping -U` (request) and `arping -U -P` (reply) put on the wire: Ethernet
-/// broadcast, sender = target protocol address = `ip`, target hardware address `ff:ff:ff:ff:ff:ff`.
+/// The request matches what `arping -U` puts on the wire: Ethernet broadcast, sender = target protocol
+/// address = `ip`, target hardware address `ff:ff:ff:ff:ff:ff`. The reply carries our own MAC as target
+/// hardware address (RFC 2002 §4.6, iputils `arping -A`): Linux (`arp_is_garp`) only treats a reply as
+/// gratuitous when target and sender hardware addresses are equal, otherwise it ignores it within `locktime`.
 /// - Parameters:
 ///   - mac: The sending interface's hardware address.
 ///   - ip: The address being announced.
@@ -34,7 +36,7 @@ public func gratuitousARPFrame(mac: MACAddress, ip: IPv4Address, form: Gratuitou
     f += [0x00, 0x01, 0x08, 0x00, 6, 4]  // htype Ethernet, ptype IPv4, hlen, plen
     f += [0x00, form == .request ? 1 : 2]
     f += mac.byteArray + ip.byteArray
-    f += MACAddress.broadcast.byteArray + ip.byteArray
+    f += (form == .request ? MACAddress.broadcast : mac).byteArray + ip.byteArray
     f += [UInt8](repeating: 0, count: 60 - f.count)
     return f
 }

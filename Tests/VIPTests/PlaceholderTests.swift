@@ -1,4 +1,0 @@
-import Testing
-@testable import VIP
-
-@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import VIP
+import VIPTestSupport
+
+/// Parses `key=value` lines from vip-probe.
+func keyValues(_ output: String) -> [String: String] {
+    var out: [String: String] = [:]
+    for line in output.split(separator: "\n") {
+        guard let eq = line.firstIndex(of: "=") else { continue }
+        out[String(line[..<eq])] = String(line[line.index(after: eq)...])
+    }
+    return out
+}
+
+@Suite("Privilege drop (in the vip-probe child)", .enabled(if: isRoot, "needs root"))
+struct PrivilegeTests {
+    let probe = siblingExecutable("vip-probe")
+
+    func checkDroppedChild(_ arguments: [String], address: String, vip: IPv4Address) throws {
+        #expect(FileManager.default.isExecutableFile(atPath: probe), "vip-probe must be built next to the tests")
+        try withPair { net in
+            let listener = try net.inside("b") {
+                try PacketListener(interface: try RouteNetlink.open().link(named: "v1").index, ethertype: EtherType.arp)
+            }
+            let result = try net.exec("a", probe, arguments + ["--iface", "v0", "--address", address])
+            let kv = keyValues(result.output)
+            #expect(result.status == 0, "\(result.output)")
+            #expect(kv["status.CapEff"] == "0000000000003000")
+            #expect(kv["status.CapPrm"] == "0000000000003000")
+            #expect(kv["status.CapInh"] == "0000000000000000")
+            #expect(kv["status.CapAmb"] == "0000000000000000")
+            #expect(kv["status.CapBnd"] == "0000000000003000")
+            #expect(kv["status.Uid"] == "65534 65534 65534 65534")
+            #expect(kv["status.Gid"] == "65534 65534 65534 65534")
+            #expect(kv["status.NoNewPrivs"] == "1")
+            #expect(kv["acquire.added"] == "true")
+            #expect(kv["acquire.present"] == "true")
+            #expect(kv["release.removed"] == "true")
+            #expect(kv["release.present"] == "false")
+            #expect(kv["forbidden.read_shadow"] == "denied")
+            #expect(kv["forbidden.setuid0"] == "denied")
+            #expect(kv["forbidden.bind80"] == "denied")
+            // The unprivileged child's gratuitous ARP reached the peer.
+            let mac = try #require(kv["link.mac"].flatMap(MACAddress.init))
+            let frame = try listener.next(timeout: .seconds(2)) { $0.count >= 42 && Array($0[28..<32]) == vip.byteArray }
+            #expect(frame.map { Array($0[22..<28]) } == mac.byteArray)
+        }
+    }
+
+    @Test func dropFromRootKeepsExactlyNetAdminAndNetRaw() throws {
+        try checkDroppedChild(["drop", "--user", "nobody", "--group", "nogroup"], address: "198.18.0.150/24",
+            vip: IPv4Address("198.18.0.150")!)
+    }
+
+    @Test func startedAsServiceUserWithAmbientCapabilities() throws {
+        try checkDroppedChild(["service-user", "--user", "nobody", "--", "drop", "--user", "nobody"],
+            address: "198.18.0.151/24", vip: IPv4Address("198.18.0.151")!)
+    }
+
+    @Test func unknownUserIsAClearError() throws {
+        let result = try runStatus(probe, ["drop", "--user", "sc-no-such-user"])
+        #expect(result.status == 2)
+        #expect(keyValues(result.output)["drop.code"] == "no such user")
+        #expect(result.output.contains("sc-no-such-user"))
+    }
+
+    @Test func missingCapabilityIsAClearError() throws {
+        // A service user granted only CAP_NET_ADMIN cannot keep CAP_NET_RAW.
+        let result = try runStatus(probe, ["service-user", "--user", "nobody", "--launch-keep", "12", "--", "drop", "--user", "nobody"])
+        #expect(result.status == 2)
+        #expect(keyValues(result.output)["drop.code"] == "missing capabilities")
+        #expect(result.output.contains("cap 13"))
+    }
+}
