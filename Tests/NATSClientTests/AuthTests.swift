@@ -61,6 +61,35 @@ import Testing
         }
     }
 
+    /// Decentralised auth: an operator/account/user JWT chain made in the test, a `.creds` file.
+    @Test func jwtCredentialsFile() async throws {
+        let authority = try TestAuthority()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("creds-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await TestServer.start(extraConfig: authority.serverConfig)
+        defer { server.stop() }
+        var options = NATSOptions(servers: [server.url])
+        options.credentialsFile = try authority.writeCreds(in: directory)
+        let nc = try await NATSConnection.connect(options)
+        let sub = try nc.subscribe(to: "jwt")
+        try await nc.publish("signed in", to: "jwt")
+        var it = sub.makeAsyncIterator()
+        #expect(await it.next()?.string == "signed in")
+        await nc.close()
+
+        // A user signed by an account the server does not know is refused.
+        let stranger = try TestAuthority()
+        options.credentialsFile = try stranger.writeCreds(in: directory, fileName: "stranger.creds")
+        await #expect { _ = try await NATSConnection.connect(options) } throws: {
+            ($0 as? NATSError)?.code == .authorizationViolation
+        }
+        options.credentialsFile = directory + "/missing.creds"
+        await #expect { _ = try await NATSConnection.connect(options) } throws: {
+            ($0 as? NATSError)?.code == .credentials && "\($0)".contains("missing.creds")
+        }
+    }
+
     @Test func tlsWithCAAndClientCertificate() async throws {
         let pki = try TestPKI.generate()
         defer { pki.remove() }
