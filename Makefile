@@ -50,5 +50,12 @@ bench-nats: deps
 	$(SWIFT) build -c release --product bench-nats
 	$$($(SWIFT) build -c release --show-bin-path)/bench-nats --python $(PYTHON) --py-script $(CURDIR)/Benchmarks/nats_py_bench.py
 
+## bench-vip: VIP acquire/release through the engine side by side with `ip addr add` + `arping -U -c 1`,
+## 200 iterations in a namespace pair it creates and removes (release build, needs root).
+## VIP_BUILD_FLAGS can pass e.g. `--scratch-path .build-vip`.
+bench-vip: apt-deps
+	$(SWIFT) build -c release $(VIP_BUILD_FLAGS) --product bench-vip
+	$$($(SWIFT) build -c release $(VIP_BUILD_FLAGS) --show-bin-path)/bench-vip
+
 clean:
 	rm -rf .build .build-* $(VENV)
