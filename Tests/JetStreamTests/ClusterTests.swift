@@ -1,0 +1,46 @@
+import Foundation
+import JetStream
+import NATSClient
+import NATSTestSupport
+import Testing
+
+@Suite("Key-value on a 3-server cluster", .enabled(if: NATSServer.isAvailable), .timeLimit(.minutes(3)))
+struct ClusterTests {
+    /// Kill the stream leader of an R3 bucket: writes ride through the election within the retry
+    /// budget, reads keep working, and a watch sees every revision exactly once.
+    @Test func r3BucketSurvivesLosingTheStreamLeader() async throws {
+        let cluster = try NATSCluster()
+        defer { cluster.remove() }
+        let connection = try await connect(cluster.urls)
+        let js = JetStreamContext(connection: connection)
+        let kv = try await js.createKeyValue(KeyValueConfig(bucket: "r3", history: 5, replicas: 3))
+        var written: [UInt64] = []
+        for index in 0..<3 { written.append(try await kv.put("leader", "before-\(index)")) }
+        let recorder = WatchRecorder(try await kv.watch(options: KeyValueWatchOptions(idleHeartbeat: .seconds(1))))
+        try await recorder.waitForRevision(written.last ?? 0)
+
+        let info = try await kv.streamInfo()
+        #expect(info.cluster?.replicas?.count == 2)
+        let leaderName = try #require(info.cluster?.leader)
+        let leader = try #require(cluster.index(ofServerNamed: leaderName))
+        cluster.servers[leader].kill()
+
+        // CAS writes continue across the election.
+        var revision = written.last ?? 0
+        for index in 0..<5 {
+            revision = try await kv.update("leader", "after-\(index)", revision: revision)
+            written.append(revision)
+        }
+        #expect(try await kv.get("leader", consistent: true)?.revision == revision)
+        try await eventually("a replica to serve the latest value") { try await kv.get("leader")?.revision == revision }
+        let newInfo = try await kv.streamInfo()
+        #expect(newInfo.cluster?.leader != leaderName)
+        #expect(newInfo.state.lastSeq == revision)
+
+        try await recorder.waitForRevision(revision, timeout: .seconds(40))
+        #expect(recorder.entries.map(\.revision) == written)
+        #expect(recorder.upToDateCount == 1)
+        await recorder.stop()
+        await connection.close()
+    }
+}
