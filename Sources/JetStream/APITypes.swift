@@ -123,24 +123,18 @@ public struct StreamInfo: Decodable, Hashable, Sendable {
     public var cluster: ClusterInfo?
 }
 
-/// The account's JetStream usage and limits (`$JS.API.INFO`).
+/// The account's JetStream usage (`$JS.API.INFO`).
 public struct AccountInfo: Decodable, Hashable, Sendable {
+    /// Memory storage used, in bytes.
     public var memory: UInt64
+    /// File storage used, in bytes.
     public var storage: UInt64
+    /// Number of streams.
     public var streams: Int
+    /// Number of consumers.
     public var consumers: Int
+    /// The JetStream domain, if any.
     public var domain: String?
-
-    enum CodingKeys: String, CodingKey { case memory, storage, streams, consumers, domain }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        memory = try container.decodeIfPresent(UInt64.self, forKey: .memory) ?? 0
-        storage = try container.decodeIfPresent(UInt64.self, forKey: .storage) ?? 0
-        streams = try container.decodeIfPresent(Int.self, forKey: .streams) ?? 0
-        consumers = try container.decodeIfPresent(Int.self, forKey: .consumers) ?? 0
-        domain = try container.decodeIfPresent(String.self, forKey: .domain)
-    }
 }
 
 /// The stream's acknowledgement of a published message.
