@@ -126,6 +126,33 @@ enum CapSys {
         _ = try valueOrErrno { cap_set_proc(caps) }
     }
 
+    // MARK: /proc
+
+    /// The `CapEff` mask of every thread of this process (`/proc/self/task/*/status`), keyed by thread id.
+    static func effectiveMaskPerThread() -> [Int: UInt64] {
+        guard let dir = opendir("/proc/self/task") else { return [:] }
+        defer { closedir(dir) }
+        var out: [Int: UInt64] = [:]
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let tid = Int(name), let status = readSmallFile("/proc/self/task/\(tid)/status") else { continue }
+            for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
+                out[tid] = UInt64(line.dropFirst(7).trimmingPrefix(while: { $0 == " " || $0 == "\t" }), radix: 16)
+            }
+        }
+        return out
+    }
+
+    /// `open` + `read` of a small text file (a few KiB), or `nil`.
+    static func readSmallFile(_ path: String) -> String? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        guard let n = try? valueOrErrno({ buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) else { return nil }
+        return String(decoding: buffer[0..<n], as: UTF8.self)
+    }
+
     // MARK: exec
 
     /// `execv(path, arguments)`; returns only on failure.

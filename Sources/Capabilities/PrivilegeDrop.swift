@@ -99,6 +99,10 @@ public enum PrivilegeDrop {
         if !now.ambient.isEmpty { problems.append("ambient \(now.ambient.sorted())") }
         if boundingReducible && now.bounding != options.keep { problems.append("bounding \(now.bounding.sorted())") }
         if !now.noNewPrivileges { problems.append("no_new_privs not set") }
+        // Capability sets are per thread: a thread started before the drop would keep root's.
+        let mask = Capability.mask(options.keep)
+        let strays = CapSys.effectiveMaskPerThread().filter { $0.value != mask }.keys.sorted()
+        if !strays.isEmpty { problems.append("threads \(strays) keep other capabilities (drop before starting threads)") }
         if !problems.isEmpty { throw PrivilegeError(.verificationFailed, problems.joined(separator: ", ")) }
         return now
     }

@@ -141,4 +141,30 @@ struct LifetimeTests {
             #expect(try manager.acquire() == [false, false])  // acquire of a held lease only renews
         }
     }
+
+    @Test func maintainRenewsTheLeaseAndRefreshesAnnouncements() async throws {
+        try await withPair { net async throws in
+            let listener = try net.inside("b") {
+                try PacketListener(interface: try RouteNetlink.open().link(named: "v1").index, ethertype: EtherType.arp)
+            }
+            let manager = try net.inside("a") {
+                try VIPManager.open(
+                    vips: [VIPConfiguration(cidr: "198.18.0.100/24", interface: "v0", lifetime: AddressLifetime(valid: 1))!],
+                    policy: AnnouncementPolicy(count: 1, secondBurstAfter: nil, refreshInterval: .milliseconds(200)))
+            }
+            #expect(try manager.acquire() == [true])
+            let task = Task { try await manager.maintain() }
+            try await Task.sleep(for: .milliseconds(2500))  // the observation window: 2.5 lifetimes
+            #expect(try manager.isAcquired())
+            task.cancel()
+            _ = await task.result
+            var seen = 0
+            while try listener.next(timeout: .milliseconds(300), matching: { $0.count >= 42 && $0[21] == 1 }) != nil {
+                seen += 1
+            }
+            #expect(seen >= 8, "acquire + a refresh every 200 ms for 2.5 s")
+            // Once nobody renews it, the lease runs out by itself.
+            #expect(try await eventuallyAsync(timeout: .seconds(5)) { try !manager.isAcquired() })
+        }
+    }
 }
