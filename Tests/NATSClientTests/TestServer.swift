@@ -8,22 +8,23 @@ struct TestServer: Sendable {
     static func start(extraConfig: String = "", options: NATSServer.Options = .init()) async throws -> TestServer {
         var options = options
         options.extraConfig += "\n" + extraConfig
-        return TestServer(server: try NATSServer(options: options))
+        let final = options
+        return TestServer(server: try await offThread { try NATSServer(options: final) })
     }
 
     var url: String { server.url }
     var port: Int { server.port }
 
-    /// Graceful stop (SIGTERM) and removal of the temporary store.
+    /// Graceful stop (SIGTERM); the temporary store goes with the last reference.
     func stop() {
         server.stop()
     }
 
     /// A crash: SIGKILL.
-    func kill() throws { server.kill() }
+    func kill() async throws { try await offThread { server.kill() } }
 
     /// Starts again on the same port with the same store.
-    func restart() throws { try server.start() }
+    func restart() async throws { try await offThread { try server.start() } }
 
     /// Freezes the process (SIGSTOP): the socket stays open but nothing is answered.
     func freeze() {
@@ -73,13 +74,14 @@ struct TestCluster: Sendable {
             let options = NATSServer.Options(
                 serverName: "c\(index)", jetStream: false,
                 cluster: .init(name: "client-test", port: routePorts[index], routePorts: routePorts))
-            servers.append(try NATSServer(options: options))
+            servers.append(try await offThread { try NATSServer(options: options) })
         }
         return TestCluster(servers: servers)
     }
 
     var urls: [String] { servers.map(\.url) }
     var ports: [Int] { servers.map(\.port) }
-    func kill(_ index: Int) throws { servers[index].kill() }
+    func kill(_ index: Int) async throws { try await offThread { servers[index].kill() } }
     func stop() { for server in servers { server.stop() } }
 }
+
