@@ -11,16 +11,8 @@ extension ConnectionCore {
         if let headers {
             do { try headers.validate() } catch { throw NATSError(.protocolError, error.message) }
         }
-        let limit = withState { $0.info?.maxPayload } ?? Int.max
         let size = publishedSize(headers: headers, payload: payload)
-        if size > limit {
-            throw NATSError(.maxPayloadExceeded, "message to \"\(subject)\" is \(size) bytes, the server allows \(limit)")
-        }
-        try withState { state throws in
-            if state.closed { throw NATSError(.connectionClosed, "the connection is closed") }
-            if state.draining { throw NATSError(.draining, "the connection is draining") }
-        }
-        return try enqueue(publish: true) { buffer in
+        return try enqueue(publish: true, size: size, subject: subject) { buffer in
             buffer.writePublish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
         }
     }

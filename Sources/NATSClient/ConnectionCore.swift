@@ -99,12 +99,19 @@ final class ConnectionCore: @unchecked Sendable {
     /// Returns the write to wait on when the socket is backed up.
     @discardableResult
     func enqueue(
-        publish: Bool, _ write: (inout ByteBuffer) -> Void
+        publish: Bool, size: Int = 0, subject: String = "", _ write: (inout ByteBuffer) -> Void
     ) throws -> EventLoopFuture<Void>? {
         var scheduleOn: Channel?
         var backlog: EventLoopFuture<Void>?
         try lock.withLock { () throws in
             if state.closed { throw NATSError(.connectionClosed, "the connection is closed") }
+            if publish {
+                if state.draining { throw NATSError(.draining, "the connection is draining") }
+                if let limit = state.info?.maxPayload, size > limit {
+                    throw NATSError(
+                        .maxPayloadExceeded, "message to \"\(subject)\" is \(size) bytes, the server allows \(limit)")
+                }
+            }
             guard let channel = state.channel else {
                 guard publish else { return }
                 if state.outbound.readableBytes >= options.reconnectBufferSize {

@@ -16,19 +16,30 @@ public enum Subject {
         !name.isEmpty && !name.utf8.contains { $0 <= 32 || $0 == 127 }
     }
 
+    /// One pass over the bytes, no allocation (publishes check every subject).
     private static func validate(_ subject: String, allowWildcards: Bool) -> Bool {
-        guard !subject.isEmpty else { return false }
-        let tokens = subject.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        for (index, token) in tokens.enumerated() {
-            if token.isEmpty { return false }
-            if token.contains(where: { $0 <= 32 || $0 == 127 }) { return false }
-            let isStar = token.elementsEqual("*".utf8)
-            let isTail = token.elementsEqual(">".utf8)
-            if isStar || isTail {
-                if !allowWildcards { return false }
-                if isTail && index != tokens.count - 1 { return false }
+        var tokenLength = 0
+        var tokenIsWildcard = false
+        var sawTail = false
+        for byte in subject.utf8 {
+            if sawTail { return false }
+            switch byte {
+            case UInt8(ascii: "."):
+                if tokenLength == 0 { return false }
+                tokenLength = 0
+                tokenIsWildcard = false
+                continue
+            case 0...32, 127:
+                return false
+            case UInt8(ascii: "*"), UInt8(ascii: ">"):
+                if !allowWildcards || tokenLength != 0 { return false }
+                tokenIsWildcard = true
+                sawTail = byte == UInt8(ascii: ">")
+            default:
+                if tokenIsWildcard { return false }
             }
+            tokenLength += 1
         }
-        return true
+        return tokenLength > 0
     }
 }
