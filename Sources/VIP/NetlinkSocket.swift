@@ -108,3 +108,8 @@ public final class NetlinkSocketTransport: NetlinkTransport {
         }
     }
 }
+
+extension NetlinkError {
+    /// The errno as swift-system's `Errno` (`nil` for protocol violations).
+    public var systemErrno: Errno? { errno == 0 ? nil : Errno(rawValue: errno) }
+}

@@ -104,6 +104,9 @@ public struct NetlinkReplyCollector: Sendable {
     public let portID: UInt32
     /// Whether the request was a dump (multipart reply ended by `NLMSG_DONE`).
     public let isDump: Bool
+    /// Whether the request asked for an acknowledgement (`NLM_F_ACK`): then the ack ends the exchange,
+    /// after any data reply, so that no stale ack is left in the socket.
+    public let expectsAck: Bool
     /// The operation, for errors.
     public let operation: NetlinkError.Operation
     /// The data messages received so far.
@@ -114,6 +117,7 @@ public struct NetlinkReplyCollector: Sendable {
         sequence = request.header.sequence
         self.portID = portID
         isDump = request.header.flags.contains(.dump)
+        expectsAck = request.header.flags.contains(.ack)
         self.operation = operation
     }
 
@@ -140,7 +144,7 @@ public struct NetlinkReplyCollector: Sendable {
             return false
         default:
             messages.append(message)
-            return !isDump && !message.header.flags.contains(.multi)
+            return !isDump && !expectsAck && !message.header.flags.contains(.multi)
         }
     }
 

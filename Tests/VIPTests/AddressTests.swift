@@ -85,6 +85,18 @@ struct AddressTests {
         }
     }
 
+    @Test func loopbackIsNotAnnouncedOn() throws {
+        try withPair { net in
+            try net.inside("a") {
+                let manager = try VIPManager.open(vips: [VIPConfiguration(cidr: "198.18.0.100/32", interface: "lo")!])
+                #expect(try manager.acquire() == [true])  // no ARP on IFF_LOOPBACK/IFF_NOARP links, no error
+                let lo = try RouteNetlink.open().link(named: "lo")
+                #expect(try Announcer.open().announceOnce(.v4(vip4), on: lo) == 0)
+                #expect(try manager.release() == [true])
+            }
+        }
+    }
+
     @Test func missingInterface() throws {
         try withPair { net in
             try net.inside("a") {

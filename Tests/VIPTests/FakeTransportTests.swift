@@ -56,6 +56,15 @@ struct FakeTransportTests {
         #expect(error?.errno == 4)
     }
 
+    @Test func lookupWaitsForTheAckAfterTheData() throws {
+        let link = LinkMessage(index: InterfaceIndex(rawValue: 3), flags: [.up], name: "eth0")
+        let fake = FakeTransport { req in Array(FakeKernelState().answer(req, link: link).prefix(1)) }  // no ack
+        let error = #expect(throws: NetlinkError.self) { try RouteNetlink(transport: fake).link(named: "eth0") }
+        #expect(error?.code == .protocolViolation)
+        let complete = FakeTransport { req in FakeKernelState().answer(req, link: link) }
+        #expect(try RouteNetlink(transport: complete).link(named: "eth0").index == link.index)
+    }
+
     @Test func missingAckIsAProtocolViolation() {
         let fake = FakeTransport { _ in [] }
         let error = #expect(throws: NetlinkError.self) { try RouteNetlink(transport: fake).addAddress(message) }
