@@ -177,6 +177,12 @@ actor OrderedConsumerEngine {
         consumerName = nil
     }
 
+    /// Feeds `message` in as if it arrived on the current deliver subscription (tests forge
+    /// deliveries the server would refuse from a client, such as `$JS.ACK` reply subjects).
+    func inject(_ message: NATSMessage) {
+        continuation.yield(.message(generation: generation, message))
+    }
+
     // MARK: Messages
 
     private func handle(_ message: NATSMessage) async -> JetStreamMessage? {

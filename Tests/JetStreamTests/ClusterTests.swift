@@ -8,12 +8,22 @@ import Testing
 struct ClusterTests {
     /// Kill the stream leader of an R3 bucket: writes ride through the election within the retry
     /// budget, reads keep working, and a watch sees every revision exactly once.
-    @Test func r3BucketSurvivesLosingTheStreamLeader() async throws {
+    /// Runs twice: with the client connected to the leader that dies, and to a survivor.
+    @Test(arguments: [true, false])
+    func r3BucketSurvivesLosingTheStreamLeader(clientOnLeader: Bool) async throws {
         let cluster = try NATSCluster()
         defer { cluster.remove() }
-        let connection = try await connect(cluster.urls)
+        let setup = try await connect(cluster.urls)
+        _ = try await JetStreamContext(connection: setup).createKeyValue(
+            KeyValueConfig(bucket: "r3", history: 5, replicas: 3))
+        let placement = try await JetStreamContext(connection: setup).streamInfo("KV_r3")
+        await setup.close()
+        let leaderIndex = try #require(placement.cluster?.leader.flatMap { cluster.index(ofServerNamed: $0) })
+        let leaderURL = cluster.urls[leaderIndex]
+        let others = cluster.urls.filter { $0 != leaderURL }
+        let connection = try await connect(clientOnLeader ? [leaderURL] + others : others + [leaderURL])
         let js = JetStreamContext(connection: connection)
-        let kv = try await js.createKeyValue(KeyValueConfig(bucket: "r3", history: 5, replicas: 3))
+        let kv = try await js.keyValue("r3")
         var written: [UInt64] = []
         for index in 0..<3 { written.append(try await kv.put("leader", "before-\(index)")) }
         let recorder = WatchRecorder(try await kv.watch(options: KeyValueWatchOptions(idleHeartbeat: .seconds(1))))
@@ -23,6 +33,7 @@ struct ClusterTests {
         #expect(info.cluster?.replicas?.count == 2)
         let leaderName = try #require(info.cluster?.leader)
         let leader = try #require(cluster.index(ofServerNamed: leaderName))
+        #expect((connection.connectedServer == leaderURL) == clientOnLeader)
         cluster.servers[leader].kill()
 
         // CAS writes continue across the election.

@@ -1,8 +1,9 @@
 import Foundation
-import JetStream
 import NATSClient
 import NATSTestSupport
 import Testing
+
+@testable import JetStream
 
 @Suite("Ordered consumer", .enabled(if: NATSServer.isAvailable), .timeLimit(.minutes(2)))
 struct OrderedConsumerTests {
@@ -113,6 +114,51 @@ struct OrderedConsumerTests {
         }
     }
 
+    /// Forged deliveries on the consumer's inbox: a skipped consumer sequence and a heartbeat that
+    /// contradicts what arrived. Each makes the client recreate from the last stream sequence + 1;
+    /// the forged message is never handed out and no real message is lost or repeated.
+    @Test(arguments: ["gap", "heartbeat"])
+    func gapsAndContradictingHeartbeatsRecreate(_ fault: String) async throws {
+        try await withJetStream { _, connection, js in
+            try await makeStream(js, "GAP")
+            for value in 1...2 { _ = try await js.publish("\(value)", to: "gap.x") }
+            let consumer = try await js.orderedConsumer(
+                stream: "GAP", config: OrderedConsumerConfig(idleHeartbeat: .seconds(30)))
+            var iterator = consumer.makeAsyncIterator()
+            #expect(try await iterator.next()?.metadata.streamSequence == 1)
+            #expect(try await iterator.next()?.metadata.streamSequence == 2)
+            let inbox = try await deliverSubject(connection, stream: "GAP")
+            if fault == "gap" {
+                // The server refuses `$JS.ACK` replies from clients, so this one is injected.
+                await consumer.engine.inject(
+                    NATSMessage(
+                        subject: "gap.x", sid: 0, replyTo: "$JS.ACK.GAP.forged.1.9.7.1000.0", headers: nil,
+                        payload: ByteBuffer(string: "forged")))
+            } else {
+                let headers = NATSHeaders(
+                    status: 100, description: "Idle Heartbeat", [("Nats-Last-Consumer", "7"), ("Nats-Last-Stream", "9")])
+                try await connection.publish(ByteBuffer(), to: inbox, headers: headers)
+            }
+            try await connection.flush()
+            for value in 3...4 { _ = try await js.publish("\(value)", to: "gap.x") }
+            var rest: [JetStreamMessage] = []
+            while rest.count < 2, let message = try await iterator.next() { rest.append(message) }
+            #expect(rest.map(\.metadata.streamSequence) == [3, 4])
+            #expect(rest.map { String(buffer: $0.payload) } == ["3", "4"])
+            #expect(await consumer.recreations == 1)
+            await consumer.stop()
+        }
+    }
+
+    /// The deliver subject of the stream's only consumer.
+    private func deliverSubject(_ connection: NATSConnection, stream: String) async throws -> String {
+        let names = try await connection.request("", to: "$JS.API.CONSUMER.NAMES.\(stream)")
+        let list = try JSONDecoder().decode(ConsumerNames.self, from: names.data)
+        let name = try #require(list.consumers.first)
+        let info = try await connection.request("", to: "$JS.API.CONSUMER.INFO.\(stream).\(name)")
+        return try JSONDecoder().decode(ConsumerInfoReply.self, from: info.data).config.deliverSubject
+    }
+
     @Test func creationErrorsAreTyped() async throws {
         try await withJetStream { _, _, js in
             do {
@@ -134,4 +180,12 @@ struct OrderedConsumerTests {
 
 private struct ConsumerNames: Decodable {
     var consumers: [String]
+}
+
+private struct ConsumerInfoReply: Decodable {
+    struct Config: Decodable {
+        var deliverSubject: String
+        enum CodingKeys: String, CodingKey { case deliverSubject = "deliver_subject" }
+    }
+    var config: Config
 }
