@@ -102,7 +102,7 @@ private final class MonitorCore: @unchecked Sendable {
     }
 
     /// Reads until `wake` becomes readable; publishes every event through `emit`.
-    func run(wake: CInt, emit: (NetworkEvent) -> Void) throws(NetlinkError) {
+    func run(wake: FileDescriptor, emit: (NetworkEvent) -> Void) throws(NetlinkError) {
         while true {
             let ready: [Bool]
             do {

@@ -16,8 +16,8 @@ struct NetlinkSocket: ~Copyable {
     init(groups: RouteMulticastGroups = [], bufferSize: Int = 65536) throws(Errno) {
         let nl = try Sys.mnlOpenRoute()
         do {
-            try Sys.mnlEnable(nl, option: SC_NETLINK_EXT_ACK_VALUE)
-            try Sys.mnlEnable(nl, option: SC_NETLINK_CAP_ACK_VALUE)
+            try Sys.mnlEnable(nl, option: Sys.extendedAckOption)
+            try Sys.mnlEnable(nl, option: Sys.cappedAckOption)
             try Sys.mnlBind(nl, groups: groups.rawValue)
         } catch {
             Sys.mnlClose(nl)
@@ -31,7 +31,7 @@ struct NetlinkSocket: ~Copyable {
     deinit { Sys.mnlClose(handle) }
 
     /// The descriptor, for `poll` and socket options only; it stays owned by this socket.
-    var descriptor: CInt { Sys.mnlDescriptor(handle) }
+    var descriptor: FileDescriptor { Sys.mnlDescriptor(handle) }
 
     /// Sends one encoded message (`mnl_socket_sendto`).
     func send(_ message: NetlinkMessage) throws(Errno) { try Sys.mnlSend(handle, message.encoded()) }
@@ -55,8 +55,6 @@ struct NetlinkSocket: ~Copyable {
     func setReceiveBuffer(bytes: Int) throws(Errno) { try Sys.setReceiveBuffer(descriptor, bytes: bytes) }
 }
 
-let SC_NETLINK_EXT_ACK_VALUE: CInt = 11  // NETLINK_EXT_ACK
-let SC_NETLINK_CAP_ACK_VALUE: CInt = 10  // NETLINK_CAP_ACK
 
 /// Sends one netlink request and returns its data replies, with acknowledgements and errors checked.
 ///

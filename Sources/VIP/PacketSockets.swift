@@ -5,7 +5,7 @@ import SystemPackage
 /// A send-only `AF_PACKET` raw socket (protocol 0 and a drop-all BPF filter, so it never queues input).
 /// Created in the calling thread's network namespace; closed on deinit.
 public final class PacketSender: Sendable {
-    private let descriptor: CInt
+    private let descriptor: FileDescriptor
 
     /// Opens the socket. Needs `CAP_NET_RAW`.
     /// - Throws: `AnnouncementError` with the errno when the socket cannot be opened.
@@ -39,7 +39,7 @@ public final class PacketSender: Sendable {
 /// A receiving `AF_PACKET` socket bound to one interface and ethertype: it observes announcements on the
 /// wire (tests use it from a peer namespace; the agent can use it to spot another holder of the VIP).
 public final class PacketListener: Sendable {
-    private let descriptor: CInt
+    private let descriptor: FileDescriptor
 
     /// Opens and binds the socket in the calling thread's network namespace. Needs `CAP_NET_RAW`.
     /// - Parameters:

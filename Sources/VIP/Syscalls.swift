@@ -23,6 +23,11 @@ func valueOrErrno<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
 enum Sys {
     // MARK: libmnl netlink sockets
 
+    /// `NETLINK_EXT_ACK`: errors carry the kernel's message and the offending attribute's offset.
+    static let extendedAckOption = SC_NETLINK_EXT_ACK
+    /// `NETLINK_CAP_ACK`: error replies do not echo the whole request.
+    static let cappedAckOption = SC_NETLINK_CAP_ACK
+
     /// `mnl_socket_open(NETLINK_ROUTE)`.
     static func mnlOpenRoute() throws(Errno) -> OpaquePointer {
         guard let nl = mnl_socket_open2(SC_NETLINK_ROUTE, Int32(SOCK_CLOEXEC.rawValue)) else {
@@ -40,7 +45,7 @@ enum Sys {
     static func mnlPortID(_ nl: OpaquePointer) -> UInt32 { mnl_socket_get_portid(nl) }
 
     /// `mnl_socket_get_fd(nl)`.
-    static func mnlDescriptor(_ nl: OpaquePointer) -> CInt { mnl_socket_get_fd(nl) }
+    static func mnlDescriptor(_ nl: OpaquePointer) -> FileDescriptor { FileDescriptor(rawValue: mnl_socket_get_fd(nl)) }
 
     /// `mnl_socket_setsockopt(nl, option, &1)` at `SOL_NETLINK`.
     static func mnlEnable(_ nl: OpaquePointer, option: CInt) throws(Errno) {
@@ -62,35 +67,35 @@ enum Sys {
     static func mnlClose(_ nl: OpaquePointer) { _ = mnl_socket_close(nl) }
 
     /// `setsockopt(SO_RCVBUFFORCE)`, falling back to `SO_RCVBUF` without `CAP_NET_ADMIN`.
-    static func setReceiveBuffer(_ fd: CInt, bytes: Int) throws(Errno) {
-        if (try? valueOrErrno({ sc_set_receive_buffer(fd, CInt(bytes), 1) })) != nil { return }
-        _ = try valueOrErrno { sc_set_receive_buffer(fd, CInt(bytes), 0) }
+    static func setReceiveBuffer(_ fd: FileDescriptor, bytes: Int) throws(Errno) {
+        if (try? valueOrErrno({ sc_set_receive_buffer(fd.rawValue, CInt(bytes), 1) })) != nil { return }
+        _ = try valueOrErrno { sc_set_receive_buffer(fd.rawValue, CInt(bytes), 0) }
     }
 
     // MARK: Descriptors, polling, threads
 
     /// `poll(2)` on read readiness; returns which descriptors are readable (or in error).
-    static func pollReadable(_ fds: [CInt], timeoutMilliseconds: CInt) throws(Errno) -> [Bool] {
-        var pfds = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+    static func pollReadable(_ fds: [FileDescriptor], timeoutMilliseconds: CInt) throws(Errno) -> [Bool] {
+        var pfds = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLIN), revents: 0) }
         _ = try valueOrErrno { poll(&pfds, nfds_t(pfds.count), timeoutMilliseconds) }
         return pfds.map { $0.revents != 0 }
     }
 
     /// `pipe2(O_CLOEXEC | O_NONBLOCK)`.
-    static func pipe() throws(Errno) -> (read: CInt, write: CInt) {
+    static func pipe() throws(Errno) -> (read: FileDescriptor, write: FileDescriptor) {
         var fds: [CInt] = [-1, -1]
         _ = try valueOrErrno { sc_pipe_cloexec_nonblock(&fds) }
-        return (fds[0], fds[1])
+        return (FileDescriptor(rawValue: fds[0]), FileDescriptor(rawValue: fds[1]))
     }
 
     /// `write(fd, [1])`, ignoring EAGAIN (a wake-up byte is already pending).
-    static func wake(_ fd: CInt) {
+    static func wake(_ fd: FileDescriptor) {
         var byte: UInt8 = 1
-        _ = try? valueOrErrno { write(fd, &byte, 1) }
+        _ = try? valueOrErrno { write(fd.rawValue, &byte, 1) }
     }
 
     /// `close(2)`.
-    static func close(_ fd: CInt) { _ = Glibc.close(fd) }
+    static func close(_ fd: FileDescriptor) { _ = Glibc.close(fd.rawValue) }
 
     /// `pthread_create` + `pthread_detach`: runs `body` on a new OS thread.
     static func spawnThread(_ body: @escaping @Sendable () -> Void) throws(Errno) {
@@ -127,42 +132,42 @@ enum Sys {
     // MARK: Network namespaces
 
     /// `open(path, O_RDONLY | O_CLOEXEC)` of a namespace file such as `/run/netns/NAME` or `/proc/self/ns/net`.
-    static func openNamespace(_ path: String) throws(Errno) -> CInt {
-        try valueOrErrno { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
+    static func openNamespace(_ path: String) throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try valueOrErrno { Glibc.open(path, O_RDONLY | O_CLOEXEC) })
     }
 
     /// `setns(fd, CLONE_NEWNET)` for the calling thread.
-    static func enterNetworkNamespace(_ fd: CInt) throws(Errno) {
-        _ = try valueOrErrno { sc_setns_net(fd) }
+    static func enterNetworkNamespace(_ fd: FileDescriptor) throws(Errno) {
+        _ = try valueOrErrno { sc_setns_net(fd.rawValue) }
     }
 
     // MARK: AF_PACKET
 
     /// `socket(AF_PACKET, SOCK_RAW, htons(protocol))`.
-    static func packetSocket(ethertype: UInt16) throws(Errno) -> CInt {
-        try valueOrErrno { sc_packet_socket(ethertype) }
+    static func packetSocket(ethertype: UInt16) throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try valueOrErrno { sc_packet_socket(ethertype) })
     }
 
     /// Attaches a drop-all classic BPF filter (send-only socket).
-    static func attachDropAllFilter(_ fd: CInt) throws(Errno) {
-        _ = try valueOrErrno { sc_attach_drop_all_filter(fd) }
+    static func attachDropAllFilter(_ fd: FileDescriptor) throws(Errno) {
+        _ = try valueOrErrno { sc_attach_drop_all_filter(fd.rawValue) }
     }
 
     /// `bind(2)` of a packet socket to an interface and ethertype.
-    static func packetBind(_ fd: CInt, interface: UInt32, ethertype: UInt16) throws(Errno) {
-        _ = try valueOrErrno { sc_packet_bind(fd, CInt(bitPattern: interface), ethertype) }
+    static func packetBind(_ fd: FileDescriptor, interface: UInt32, ethertype: UInt16) throws(Errno) {
+        _ = try valueOrErrno { sc_packet_bind(fd.rawValue, CInt(bitPattern: interface), ethertype) }
     }
 
     /// `sendto(2)` of a whole Ethernet frame out of `interface`.
-    static func packetSend(_ fd: CInt, frame: [UInt8], interface: UInt32) throws(Errno) {
+    static func packetSend(_ fd: FileDescriptor, frame: [UInt8], interface: UInt32) throws(Errno) {
         _ = try valueOrErrno {
-            frame.withUnsafeBytes { sc_packet_sendto(fd, $0.baseAddress, $0.count, CInt(bitPattern: interface)) }
+            frame.withUnsafeBytes { sc_packet_sendto(fd.rawValue, $0.baseAddress, $0.count, CInt(bitPattern: interface)) }
         }
     }
 
     /// `recv(2)` into `buffer`; returns the byte count.
-    static func receive(_ fd: CInt, into buffer: inout [UInt8]) throws(Errno) -> Int {
-        try valueOrErrno { buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) } }
+    static func receive(_ fd: FileDescriptor, into buffer: inout [UInt8]) throws(Errno) -> Int {
+        try valueOrErrno { buffer.withUnsafeMutableBytes { recv(fd.rawValue, $0.baseAddress, $0.count, 0) } }
     }
 }
 
