@@ -48,21 +48,24 @@ func benchEngine() throws -> (Samples, Samples) {
 
 /// The shell-out, run from a thread inside the namespace (children inherit it). `-w 0` keeps arping from
 /// waiting a second for replies that never come: the shell-out's best case.
-func benchShell() throws -> (Samples, Samples) {
+func benchShell() throws -> (Samples, Samples, Samples) {
     var acquire = Samples(name: "acquire, shell-out (ip addr add + arping -U -c 1)")
+    var ipOnly = Samples(name: "  of which ip addr add alone")
     var release = Samples(name: "release, shell-out (ip addr del)")
     for i in 0..<(iterations + 3) {
+        var add: Int64 = 0
         let a = try time {
-            try run("/usr/sbin/ip", ["addr", "add", cidr, "dev", "v0"])
+            add = try time { try run("/usr/sbin/ip", ["addr", "add", cidr, "dev", "v0"]) }
             _ = try runStatus("/usr/sbin/arping", ["-q", "-U", "-c", "1", "-w", "0", "-i", "v0", "198.18.0.100"])
         }
         let r = try time { try run("/usr/sbin/ip", ["addr", "del", cidr, "dev", "v0"]) }
         if i >= 3 {
             acquire.nanos.append(a)
+            ipOnly.nanos.append(add)
             release.nanos.append(r)
         }
     }
-    return (acquire, release)
+    return (acquire, ipOnly, release)
 }
 
 guard isRoot else {
@@ -78,11 +81,11 @@ do {
     let (engineAcquire, engineRelease) = try net.inside("a") { try benchEngine() }
     var seen = 0
     while try listener.next(timeout: .milliseconds(200)) != nil { seen += 1 }
-    let (shellAcquire, shellRelease) = try net.inside("a") { try benchShell() }
+    let (shellAcquire, shellAdd, shellRelease) = try net.inside("a") { try benchShell() }
 
     print("bench-vip: \(iterations) iterations in \(net["a"]) (veth to \(net["b"])), VIP \(cidr)")
     print("                                                        p50          p99")
-    for s in [engineAcquire, shellAcquire, engineRelease, shellRelease] {
+    for s in [engineAcquire, shellAcquire, shellAdd, engineRelease, shellRelease] {
         print(s.name.padding(toLength: 50, withPad: " ", startingAt: 0), format(s.percentile(0.5)), " ", format(s.percentile(0.99)))
     }
     let speedup = Double(shellAcquire.percentile(0.5)) / Double(engineAcquire.percentile(0.5))
