@@ -66,5 +66,10 @@ let package = Package(
         .executableTarget(name: "vip-probe", dependencies: ["VIP", "Capabilities"]),
         .executableTarget(name: "bench-vip", dependencies: ["VIP", "VIPTestSupport"]),
         .testTarget(name: "VIPTests", dependencies: ["VIP", "VIPWire", "Capabilities", "VIPTestSupport"]),
+
+        // MARK: Election (issue 4)
+        /// Pure election state machine: lease, epochs, self-fencing. No I/O, no clock reads.
+        .target(name: "Election"),
+        .testTarget(name: "ElectionTests", dependencies: ["Election"]),
     ]
 )
