@@ -106,7 +106,8 @@ enum CapSys {
         func members(_ flag: Int32) -> [Int32] {
             (0..<maxBits()).filter { cap in
                 var value = cap_flag_value_t(0)
-                return cap_get_flag(caps, cap_value_t(cap), cap_flag_t(UInt32(flag)), &value) == 0 && value.rawValue != 0
+                return cap_get_flag(caps, cap_value_t(cap), cap_flag_t(UInt32(flag)), &value) == 0
+                    && value.rawValue != 0
             }
         }
         return (members(SC_CAP_PERMITTED), members(SC_CAP_EFFECTIVE), members(SC_CAP_INHERITABLE))
@@ -116,11 +117,19 @@ enum CapSys {
     static func setProcessSets(permitted: [Int32], effective: [Int32], inheritable: [Int32]) throws(Errno) {
         guard let caps = cap_init() else { throw Errno(rawValue: Glibc.errno) }
         defer { cap_free(UnsafeMutableRawPointer(caps)) }
-        for (flag, list) in [(SC_CAP_PERMITTED, permitted), (SC_CAP_EFFECTIVE, effective), (SC_CAP_INHERITABLE, inheritable)]
+        for (flag, list) in [
+            (SC_CAP_PERMITTED, permitted), (SC_CAP_EFFECTIVE, effective), (SC_CAP_INHERITABLE, inheritable),
+        ]
         where !list.isEmpty {
             let values = list.map { cap_value_t($0) }
             _ = try valueOrErrno {
-                cap_set_flag(caps, cap_flag_t(UInt32(flag)), CInt(values.count), values, cap_flag_value_t(UInt32(SC_CAP_SET)))
+                cap_set_flag(
+                    caps,
+                    cap_flag_t(UInt32(flag)),
+                    CInt(values.count),
+                    values,
+                    cap_flag_value_t(UInt32(SC_CAP_SET))
+                )
             }
         }
         _ = try valueOrErrno { cap_set_proc(caps) }
@@ -134,7 +143,9 @@ enum CapSys {
         defer { closedir(dir) }
         var out: [Int: UInt64] = [:]
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             guard let tid = Int(name), let status = readSmallFile("/proc/self/task/\(tid)/status") else { continue }
             for line in status.split(separator: "\n") where line.hasPrefix("CapEff:") {
                 out[tid] = UInt64(line.dropFirst(7).trimmingPrefix(while: { $0 == " " || $0 == "\t" }), radix: 16)
@@ -149,7 +160,9 @@ enum CapSys {
         guard fd >= 0 else { return nil }
         defer { Glibc.close(fd) }
         var buffer = [UInt8](repeating: 0, count: 16384)
-        guard let n = try? valueOrErrno({ buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) else { return nil }
+        guard let n = try? valueOrErrno({ buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) else {
+            return nil
+        }
         return String(decoding: buffer[0..<n], as: UTF8.self)
     }
 

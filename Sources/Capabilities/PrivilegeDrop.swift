@@ -18,21 +18,30 @@ public enum PrivilegeDrop {
         let before = ProcessPrivileges.current()
         let missing = options.keep.subtracting(before.permitted)
         if !missing.isEmpty {
-            throw PrivilegeError(.missingCapabilities, "not permitted: \(missing.sorted()); run as root or grant them (AmbientCapabilities=)")
+            throw PrivilegeError(
+                .missingCapabilities,
+                "not permitted: \(missing.sorted()); run as root or grant them (AmbientCapabilities=)"
+            )
         }
         if before.euid == target.uid && before.uid == target.uid {
             try trimInPlace(options, before: before)
         } else if before.euid == 0 {
             try switchFromRoot(options, target: target, before: before)
         } else {
-            throw PrivilegeError(.wrongUser, "running as uid \(before.euid), neither root nor \(options.user) (uid \(target.uid))")
+            throw PrivilegeError(
+                .wrongUser,
+                "running as uid \(before.euid), neither root nor \(options.user) (uid \(target.uid))"
+            )
         }
         return try verify(options, target: target, boundingReducible: before.effective.contains(.setPCap))
     }
 
     private static func resolve(_ options: PrivilegeDropOptions) throws(PrivilegeError) -> (uid: UInt32, gid: UInt32) {
         guard let user = CapSys.user(named: options.user) else {
-            throw PrivilegeError(.noSuchUser, "user '\(options.user)' does not exist (create it: adduser --system \(options.user))")
+            throw PrivilegeError(
+                .noSuchUser,
+                "user '\(options.user)' does not exist (create it: adduser --system \(options.user))"
+            )
         }
         guard let groupName = options.group else { return user }
         guard let gid = CapSys.groupID(named: groupName) else {
@@ -42,11 +51,15 @@ public enum PrivilegeDrop {
     }
 
     private static func switchFromRoot(
-        _ options: PrivilegeDropOptions, target: (uid: UInt32, gid: UInt32), before: ProcessPrivileges
+        _ options: PrivilegeDropOptions,
+        target: (uid: UInt32, gid: UInt32),
+        before: ProcessPrivileges
     ) throws(PrivilegeError) {
         let needed: Set<Capability> = [.setUID, .setGID, .setPCap]
         let lacking = needed.subtracting(before.effective)
-        if !lacking.isEmpty { throw PrivilegeError(.missingCapabilities, "root lacks \(lacking.sorted()) to switch users") }
+        if !lacking.isEmpty {
+            throw PrivilegeError(.missingCapabilities, "root lacks \(lacking.sorted()) to switch users")
+        }
         try step("prctl(PR_SET_KEEPCAPS, 1)") { () throws(Errno) in try CapSys.setKeepCaps(true) }
         try reduceBoundingSet(keep: options.keep)
         try step("setgroups") { () throws(Errno) in try CapSys.setGroups([target.gid]) }
@@ -87,7 +100,9 @@ public enum PrivilegeDrop {
     }
 
     private static func verify(
-        _ options: PrivilegeDropOptions, target: (uid: UInt32, gid: UInt32), boundingReducible: Bool
+        _ options: PrivilegeDropOptions,
+        target: (uid: UInt32, gid: UInt32),
+        boundingReducible: Bool
     ) throws(PrivilegeError) -> ProcessPrivileges {
         let now = ProcessPrivileges.current()
         var problems: [String] = []
@@ -102,7 +117,9 @@ public enum PrivilegeDrop {
         // Capability sets are per thread: a thread started before the drop would keep root's.
         let mask = Capability.mask(options.keep)
         let strays = CapSys.effectiveMaskPerThread().filter { $0.value != mask }.keys.sorted()
-        if !strays.isEmpty { problems.append("threads \(strays) keep other capabilities (drop before starting threads)") }
+        if !strays.isEmpty {
+            problems.append("threads \(strays) keep other capabilities (drop before starting threads)")
+        }
         if !problems.isEmpty { throw PrivilegeError(.verificationFailed, problems.joined(separator: ", ")) }
         return now
     }
@@ -112,7 +129,9 @@ public enum PrivilegeDrop {
     /// For tests and wrappers; the agent itself calls `drop`.
     /// - Returns: Only on failure, with the error.
     public static func execAsServiceUser(
-        _ options: PrivilegeDropOptions, path: String, arguments: [String]
+        _ options: PrivilegeDropOptions,
+        path: String,
+        arguments: [String]
     ) -> PrivilegeError {
         do throws(PrivilegeError) {
             let target = try resolve(options)

@@ -70,7 +70,10 @@ public struct ProcessPrivileges: Hashable, Sendable {
         let sets = CapSys.processSets()
         let all = (0..<CapSys.maxBits()).map(Capability.init(rawValue:))
         return ProcessPrivileges(
-            uid: ids.uid, euid: ids.euid, gid: ids.gid, egid: ids.egid,
+            uid: ids.uid,
+            euid: ids.euid,
+            gid: ids.gid,
+            egid: ids.egid,
             supplementaryGroups: CapSys.supplementaryGroups(),
             permitted: Set(sets.permitted.map(Capability.init(rawValue:))),
             effective: Set(sets.effective.map(Capability.init(rawValue:))),

@@ -28,8 +28,11 @@ public struct AnnouncementPolicy: Hashable, Sendable {
 
     /// Creates a policy; the defaults follow keepalived: 5 announcements, a second burst after 5 s.
     public init(
-        arpForm: ARPForm = .request, count: Int = 5, interval: Duration = .milliseconds(10),
-        secondBurstAfter: Duration? = .seconds(5), refreshInterval: Duration? = nil
+        arpForm: ARPForm = .request,
+        count: Int = 5,
+        interval: Duration = .milliseconds(10),
+        secondBurstAfter: Duration? = .seconds(5),
+        refreshInterval: Duration? = nil
     ) {
         self.arpForm = arpForm
         self.count = max(1, count)
@@ -51,7 +54,8 @@ public struct Announcer: Sendable {
     public static func open() throws(AnnouncementError) -> Announcer { Announcer(sender: try PacketSender()) }
 
     /// The frames announcing `address` from `mac`: one GARP per form for IPv4, one NA for IPv6.
-    public static func frames(for address: IPAddress, mac: MACAddress, arpForm: AnnouncementPolicy.ARPForm) -> [[UInt8]] {
+    public static func frames(for address: IPAddress, mac: MACAddress, arpForm: AnnouncementPolicy.ARPForm) -> [[UInt8]]
+    {
         switch address {
         case .v4(let a): arpForm.forms.map { gratuitousARPFrame(mac: mac, ip: a, form: $0) }
         case .v6(let a): [unsolicitedNeighborAdvertisementFrame(mac: mac, target: a)]
@@ -64,7 +68,9 @@ public struct Announcer: Sendable {
     /// - Throws: `AnnouncementError` when the kernel refuses the frame (link down, gone, no CAP_NET_RAW).
     @discardableResult
     public func announceOnce(
-        _ address: IPAddress, on link: LinkMessage, arpForm: AnnouncementPolicy.ARPForm = .request
+        _ address: IPAddress,
+        on link: LinkMessage,
+        arpForm: AnnouncementPolicy.ARPForm = .request
     ) throws(AnnouncementError) -> Int {
         guard let mac = link.mac, !link.flags.contains(.noARP), !link.flags.contains(.loopback) else { return 0 }
         let frames = Self.frames(for: address, mac: mac, arpForm: arpForm)
@@ -75,7 +81,10 @@ public struct Announcer: Sendable {
     /// Sends one burst: `policy.count` announcements, `policy.interval` apart.
     /// - Parameter skipFirst: The first announcement was already sent (by `VIPManager.acquire`).
     public func burst(
-        _ address: IPAddress, on link: LinkMessage, policy: AnnouncementPolicy, skipFirst: Bool = false
+        _ address: IPAddress,
+        on link: LinkMessage,
+        policy: AnnouncementPolicy,
+        skipFirst: Bool = false
     ) async throws {
         for i in 0..<policy.count {
             if i > 0 { try await Task.sleep(for: policy.interval) }

@@ -67,7 +67,8 @@ public final class NetlinkMonitor: Sendable {
 
 /// Maps a thrown `Errno` to a `NetlinkError` of `operation`.
 func mapErrno<T: ~Copyable>(
-    _ operation: NetlinkError.Operation, _ body: () throws(Errno) -> T
+    _ operation: NetlinkError.Operation,
+    _ body: () throws(Errno) -> T
 ) throws(NetlinkError) -> T {
     do {
         return try body()
@@ -116,7 +117,7 @@ private final class MonitorCore: @unchecked Sendable {
                 for message in try socket.receive() {
                     for event in tracker.apply(message) { emit(event) }
                 }
-            } catch where error.code == .overrun {
+            } catch  where error.code == .overrun {
                 stats.overruns.add(1, ordering: .relaxed)
                 for event in try resynchronize() { emit(event) }
             }
@@ -129,7 +130,7 @@ private final class MonitorCore: @unchecked Sendable {
         while true {
             do {
                 return tracker.resynchronize(links: try dumper.links(), addresses: try dumper.addresses())
-            } catch where error.errno == 4 && attempts < 5 {
+            } catch  where error.errno == 4 && attempts < 5 {
                 attempts += 1
             }
         }

@@ -55,7 +55,6 @@ struct NetlinkSocket: ~Copyable {
     func setReceiveBuffer(bytes: Int) throws(Errno) { try Sys.setReceiveBuffer(descriptor, bytes: bytes) }
 }
 
-
 /// Sends one netlink request and returns its data replies, with acknowledgements and errors checked.
 ///
 /// The real one is `NetlinkSocketTransport`; tests pass a fake that answers at the message level.
@@ -86,7 +85,8 @@ public final class NetlinkSocketTransport: NetlinkTransport {
     }
 
     public func execute(
-        _ request: NetlinkMessage, operation: NetlinkError.Operation
+        _ request: NetlinkMessage,
+        operation: NetlinkError.Operation
     ) throws(NetlinkError) -> [NetlinkMessage] {
         try state.withLock { (state: inout State) throws(NetlinkError) -> [NetlinkMessage] in
             state.sequence &+= 1

@@ -105,7 +105,8 @@ public struct AnnouncementError: Error, Hashable, Sendable, CustomStringConverti
 /// The calling thread's namespace is never changed.
 /// - Throws: `NamespaceError` when the namespace cannot be entered, or whatever `body` throws.
 public func withNetworkNamespace<T: Sendable>(
-    _ name: String, _ body: @escaping @Sendable () throws -> T
+    _ name: String,
+    _ body: @escaping @Sendable () throws -> T
 ) throws -> T {
     let result = Mutex<Result<T, any Error>?>(nil)
     let path = name.hasPrefix("/") ? name : "/run/netns/\(name)"

@@ -43,7 +43,9 @@ public struct RouteNetlink: Sendable {
     /// Lists every interface. `ip link show`.
     public func links() throws(NetlinkError) -> [LinkMessage] {
         let request = NetlinkMessage(
-            header: .init(type: .getLink, flags: [.request, .dump]), payload: LinkMessage.getRequest(index: nil, name: nil))
+            header: .init(type: .getLink, flags: [.request, .dump]),
+            payload: LinkMessage.getRequest(index: nil, name: nil)
+        )
         var out: [LinkMessage] = []
         for reply in try transport.execute(request, operation: .getLink) where reply.header.type == .newLink {
             out.append(try Self.decodeLink(reply.payload, operation: .getLink))
@@ -53,10 +55,13 @@ public struct RouteNetlink: Sendable {
 
     /// Lists addresses, optionally of one family and one interface. `ip addr show [dev NAME]`.
     public func addresses(
-        family: AddressFamily = .unspecified, interface: InterfaceIndex? = nil
+        family: AddressFamily = .unspecified,
+        interface: InterfaceIndex? = nil
     ) throws(NetlinkError) -> [AddressMessage] {
         let request = NetlinkMessage(
-            header: .init(type: .getAddress, flags: [.request, .dump]), payload: AddressMessage.dumpRequest(family: family))
+            header: .init(type: .getAddress, flags: [.request, .dump]),
+            payload: AddressMessage.dumpRequest(family: family)
+        )
         var out: [AddressMessage] = []
         for reply in try transport.execute(request, operation: .listAddresses) where reply.header.type == .newAddress {
             let address = try Self.decodeAddress(reply.payload, operation: .listAddresses)
@@ -82,11 +87,18 @@ public struct RouteNetlink: Sendable {
         var bare = address
         bare.lifetime = nil
         bare.flags = []
-        let request = NetlinkMessage(header: .init(type: .deleteAddress, flags: [.request, .ack]), payload: bare.encoded())
+        let request = NetlinkMessage(
+            header: .init(type: .deleteAddress, flags: [.request, .ack]),
+            payload: bare.encoded()
+        )
         try run(request, operation: .removeAddress, detail: address)
     }
 
-    private func run(_ request: NetlinkMessage, operation: NetlinkError.Operation, detail: AddressMessage) throws(NetlinkError) {
+    private func run(
+        _ request: NetlinkMessage,
+        operation: NetlinkError.Operation,
+        detail: AddressMessage
+    ) throws(NetlinkError) {
         do {
             _ = try transport.execute(request, operation: operation)
         } catch {
@@ -102,7 +114,10 @@ public struct RouteNetlink: Sendable {
         }
     }
 
-    static func decodeAddress(_ payload: [UInt8], operation: NetlinkError.Operation) throws(NetlinkError) -> AddressMessage {
+    static func decodeAddress(
+        _ payload: [UInt8],
+        operation: NetlinkError.Operation
+    ) throws(NetlinkError) -> AddressMessage {
         do { return try AddressMessage(decoding: payload) } catch {
             throw NetlinkError(operation: operation, protocolViolation: error.reason)
         }

@@ -101,11 +101,16 @@ enum Sys {
     static func spawnThread(_ body: @escaping @Sendable () -> Void) throws(Errno) {
         let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { ctx in
-            let body = Unmanaged<ThreadBody>.fromOpaque(ctx!).takeRetainedValue()
-            body.run()
-            return nil
-        }, box)
+        let rc = pthread_create(
+            &thread,
+            nil,
+            { ctx in
+                let body = Unmanaged<ThreadBody>.fromOpaque(ctx!).takeRetainedValue()
+                body.run()
+                return nil
+            },
+            box
+        )
         guard rc == 0 else {
             Unmanaged<ThreadBody>.fromOpaque(box).release()
             throw Errno(rawValue: rc)
@@ -117,11 +122,16 @@ enum Sys {
     static func runOnFreshThread(_ body: @escaping @Sendable () -> Void) throws(Errno) {
         let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { ctx in
-            let body = Unmanaged<ThreadBody>.fromOpaque(ctx!).takeRetainedValue()
-            body.run()
-            return nil
-        }, box)
+        let rc = pthread_create(
+            &thread,
+            nil,
+            { ctx in
+                let body = Unmanaged<ThreadBody>.fromOpaque(ctx!).takeRetainedValue()
+                body.run()
+                return nil
+            },
+            box
+        )
         guard rc == 0 else {
             Unmanaged<ThreadBody>.fromOpaque(box).release()
             throw Errno(rawValue: rc)
@@ -161,7 +171,9 @@ enum Sys {
     /// `sendto(2)` of a whole Ethernet frame out of `interface`.
     static func packetSend(_ fd: FileDescriptor, frame: [UInt8], interface: UInt32) throws(Errno) {
         _ = try valueOrErrno {
-            frame.withUnsafeBytes { sc_packet_sendto(fd.rawValue, $0.baseAddress, $0.count, CInt(bitPattern: interface)) }
+            frame.withUnsafeBytes {
+                sc_packet_sendto(fd.rawValue, $0.baseAddress, $0.count, CInt(bitPattern: interface))
+            }
         }
     }
 

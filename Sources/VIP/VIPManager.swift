@@ -16,7 +16,10 @@ public struct VIPConfiguration: Hashable, Sendable, CustomStringConvertible {
 
     /// Creates a configuration.
     public init(
-        address: IPAddress, prefixLength: UInt8, interface: String, lifetime: AddressLifetime? = nil,
+        address: IPAddress,
+        prefixLength: UInt8,
+        interface: String,
+        lifetime: AddressLifetime? = nil,
         skipDAD: Bool = true
     ) {
         self.address = address
@@ -46,7 +49,12 @@ public struct VIPConfiguration: Hashable, Sendable, CustomStringConvertible {
         var flags: AddressFlags = []
         if case .v6 = address, skipDAD { flags.insert(.noDAD) }
         return AddressMessage(
-            interface: link, address: address, prefixLength: prefixLength, flags: flags, lifetime: lifetime)
+            interface: link,
+            address: address,
+            prefixLength: prefixLength,
+            flags: flags,
+            lifetime: lifetime
+        )
     }
 }
 
@@ -65,7 +73,12 @@ public final class VIPManager: Sendable {
     ///   - netlink: Route netlink operations.
     ///   - announcer: Sends GARP/NA after acquiring; `nil` to stay silent.
     ///   - policy: Announcement form, count, interval, second burst and refresh.
-    public init(vips: [VIPConfiguration], netlink: RouteNetlink, announcer: Announcer?, policy: AnnouncementPolicy = .init()) {
+    public init(
+        vips: [VIPConfiguration],
+        netlink: RouteNetlink,
+        announcer: Announcer?,
+        policy: AnnouncementPolicy = .init()
+    ) {
         self.vips = vips
         self.netlink = netlink
         self.announcer = announcer
@@ -104,7 +117,7 @@ public final class VIPManager: Sendable {
         do {
             try netlink.addAddress(message)
             return true
-        } catch where error.code == .exists {
+        } catch  where error.code == .exists {
             return false
         }
     }
@@ -119,14 +132,14 @@ public final class VIPManager: Sendable {
             let link: LinkMessage
             do {
                 link = try netlink.link(named: vip.interface)
-            } catch where error.code == .noSuchDevice {
+            } catch  where error.code == .noSuchDevice {
                 removed.append(false)
                 continue
             }
             do {
                 try netlink.removeAddress(vip.message(on: link.index))
                 removed.append(true)
-            } catch where error.code == .notPresent {
+            } catch  where error.code == .notPresent {
                 removed.append(false)
             }
         }
@@ -140,7 +153,7 @@ public final class VIPManager: Sendable {
             do {
                 let link = try netlink.link(named: vip.interface)
                 guard try isPresent(vip, on: link.index) else { return false }
-            } catch where error.code == .noSuchDevice {
+            } catch  where error.code == .noSuchDevice {
                 return false
             }
         }

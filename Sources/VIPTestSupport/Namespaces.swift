@@ -10,7 +10,11 @@ import VIP
 public func run(_ program: String, _ arguments: [String]) throws -> String {
     let result = try runStatus(program, arguments)
     guard result.status == 0 else {
-        throw CommandError(command: ([program] + arguments).joined(separator: " "), status: result.status, output: result.output)
+        throw CommandError(
+            command: ([program] + arguments).joined(separator: " "),
+            status: result.status,
+            output: result.output
+        )
     }
     return result.output
 }
@@ -64,9 +68,12 @@ public final class TestNetwork: Sendable {
                 try VIPTestSupport.run("/usr/sbin/ip", ["-n", names[role]!, "link", "set", "lo", "up"])
             }
             for (ra, ia, rb, ib) in links {
-                try VIPTestSupport.run("/usr/sbin/ip", [
-                    "link", "add", ia, "netns", names[ra]!, "type", "veth", "peer", "name", ib, "netns", names[rb]!,
-                ])
+                try VIPTestSupport.run(
+                    "/usr/sbin/ip",
+                    [
+                        "link", "add", ia, "netns", names[ra]!, "type", "veth", "peer", "name", ib, "netns", names[rb]!,
+                    ]
+                )
                 try VIPTestSupport.run("/usr/sbin/ip", ["-n", names[ra]!, "link", "set", ia, "up"])
                 try VIPTestSupport.run("/usr/sbin/ip", ["-n", names[rb]!, "link", "set", ib, "up"])
             }
@@ -86,7 +93,8 @@ public final class TestNetwork: Sendable {
     }
 
     /// `ip netns exec <ns> <program> <arguments>`: exit status and output.
-    public func exec(_ role: String, _ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    public func exec(_ role: String, _ program: String, _ arguments: [String]) throws -> (status: Int32, output: String)
+    {
         try runStatus("/usr/sbin/ip", ["netns", "exec", self[role], program] + arguments)
     }
 
@@ -103,7 +111,11 @@ public final class TestNetwork: Sendable {
 
 /// Polls `condition` until it holds or `timeout` passes; no fixed sleeps as synchronisation.
 /// - Returns: Whether it held in time.
-public func eventually(timeout: Duration = .seconds(5), every: Duration = .milliseconds(20), _ condition: () throws -> Bool) rethrows -> Bool {
+public func eventually(
+    timeout: Duration = .seconds(5),
+    every: Duration = .milliseconds(20),
+    _ condition: () throws -> Bool
+) rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try condition() { return true }
@@ -123,7 +135,9 @@ public func siblingExecutable(_ name: String) -> String {
 
 /// Async `eventually`: polls with `Task.sleep`, never blocking a cooperative thread.
 public func eventuallyAsync(
-    timeout: Duration = .seconds(10), every: Duration = .milliseconds(20), _ condition: () throws -> Bool
+    timeout: Duration = .seconds(10),
+    every: Duration = .milliseconds(20),
+    _ condition: () throws -> Bool
 ) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {

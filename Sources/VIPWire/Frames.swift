@@ -50,7 +50,9 @@ public func gratuitousARPFrame(mac: MACAddress, ip: IPv4Address, form: Gratuitou
 ///   - target: The address being announced.
 ///   - source: The IPv6 source address; defaults to `target` (an address of the interface).
 public func unsolicitedNeighborAdvertisementFrame(
-    mac: MACAddress, target: IPv6Address, source: IPv6Address? = nil
+    mac: MACAddress,
+    target: IPv6Address,
+    source: IPv6Address? = nil
 ) -> [UInt8] {
     let src = source ?? target
     let dst = IPv6Address.allNodes

@@ -58,7 +58,11 @@ public struct NetlinkError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// Creates an error, classifying `errno` into a `Code`.
     public init(
-        operation: Operation, errno: Int32, kernelMessage: String? = nil, offset: Int? = nil, detail: String? = nil
+        operation: Operation,
+        errno: Int32,
+        kernelMessage: String? = nil,
+        offset: Int? = nil,
+        detail: String? = nil
     ) {
         self.operation = operation
         self.errno = errno

@@ -54,7 +54,10 @@ public struct NetworkStateTracker: Sendable {
     }
 
     /// Replaces the state with a fresh dump; returns `.resynchronized` followed by the differences.
-    public mutating func resynchronize(links newLinks: [LinkMessage], addresses newAddresses: [AddressMessage]) -> [NetworkEvent] {
+    public mutating func resynchronize(
+        links newLinks: [LinkMessage],
+        addresses newAddresses: [AddressMessage]
+    ) -> [NetworkEvent] {
         var events: [NetworkEvent] = [.resynchronized(links: newLinks, addresses: newAddresses)]
         let fresh = Dictionary(newLinks.map { ($0.index, $0) }, uniquingKeysWith: { $1 })
         for (index, old) in links.sorted(by: { $0.key.rawValue < $1.key.rawValue }) where fresh[index] == nil {

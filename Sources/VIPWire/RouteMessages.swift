@@ -36,8 +36,13 @@ public struct AddressMessage: Hashable, Sendable {
 
     /// Creates an address message.
     public init(
-        interface: InterfaceIndex, address: IPAddress, prefixLength: UInt8, scope: AddressScope = .universe,
-        flags: AddressFlags = [], lifetime: AddressLifetime? = nil, label: String? = nil
+        interface: InterfaceIndex,
+        address: IPAddress,
+        prefixLength: UInt8,
+        scope: AddressScope = .universe,
+        flags: AddressFlags = [],
+        lifetime: AddressLifetime? = nil,
+        label: String? = nil
     ) {
         self.interface = interface
         self.address = address
@@ -50,7 +55,9 @@ public struct AddressMessage: Hashable, Sendable {
 
     /// The payload: `ifaddrmsg`, then `IFA_LOCAL`/`IFA_ADDRESS`, `IFA_FLAGS` and `IFA_CACHEINFO`.
     public func encoded() -> [UInt8] {
-        var out: [UInt8] = [address.family.rawValue, prefixLength, UInt8(truncatingIfNeeded: flags.rawValue), scope.rawValue]
+        var out: [UInt8] = [
+            address.family.rawValue, prefixLength, UInt8(truncatingIfNeeded: flags.rawValue), scope.rawValue,
+        ]
         out.appendNative(interface.rawValue)
         var attrs = AttributeWriter()
         attrs.append(type: AddressAttribute.local, bytes: address.byteArray)
@@ -84,7 +91,9 @@ public struct AddressMessage: Hashable, Sendable {
             case AddressAttribute.label: label = String(decoding: value.prefix { $0 != 0 }, as: UTF8.self)
             case AddressAttribute.cacheInfo:
                 lifetime = AddressLifetime(
-                    valid: try value.checkedNative(UInt32.self, at: 4), preferred: try value.checkedNative(UInt32.self, at: 0))
+                    valid: try value.checkedNative(UInt32.self, at: 4),
+                    preferred: try value.checkedNative(UInt32.self, at: 0)
+                )
             default: break
             }
         }
@@ -142,8 +151,12 @@ public struct LinkMessage: Hashable, Sendable {
 
     /// Creates a link description.
     public init(
-        index: InterfaceIndex, flags: InterfaceFlags, name: String, mac: MACAddress? = nil,
-        operationalState: OperationalState = .unknown, carrier: Bool? = nil
+        index: InterfaceIndex,
+        flags: InterfaceFlags,
+        name: String,
+        mac: MACAddress? = nil,
+        operationalState: OperationalState = .unknown,
+        carrier: Bool? = nil
     ) {
         self.index = index
         self.flags = flags

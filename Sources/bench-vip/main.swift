@@ -25,7 +25,8 @@ func time(_ body: () throws -> Void) rethrows -> Int64 {
 }
 
 func format(_ nanos: Int64) -> String {
-    nanos >= 1_000_000 ? String(format: "%8.2f ms", Double(nanos) / 1e6) : String(format: "%8.1f µs", Double(nanos) / 1e3)
+    nanos >= 1_000_000
+        ? String(format: "%8.2f ms", Double(nanos) / 1e6) : String(format: "%8.1f µs", Double(nanos) / 1e3)
 }
 
 /// The engine: `VIPManager.acquire()` returns once the address is acknowledged by the kernel and the first
@@ -34,7 +35,9 @@ func benchEngine() throws -> (Samples, Samples) {
     var acquire = Samples(name: "acquire, engine (netlink + GARP)")
     var release = Samples(name: "release, engine (netlink)")
     let manager = try VIPManager.open(
-        vips: [VIPConfiguration(cidr: cidr, interface: "v0")!], policy: AnnouncementPolicy(count: 1))
+        vips: [VIPConfiguration(cidr: cidr, interface: "v0")!],
+        policy: AnnouncementPolicy(count: 1)
+    )
     for i in 0..<(iterations + 10) {
         let a = try time { try manager.acquire() }
         let r = try time { try manager.release() }
@@ -86,14 +89,21 @@ do {
     print("bench-vip: \(iterations) iterations in \(net["a"]) (veth to \(net["b"])), VIP \(cidr)")
     print("                                                        p50          p99")
     for s in [engineAcquire, shellAcquire, shellAdd, engineRelease, shellRelease] {
-        print(s.name.padding(toLength: 50, withPad: " ", startingAt: 0), format(s.percentile(0.5)), " ", format(s.percentile(0.99)))
+        print(
+            s.name.padding(toLength: 50, withPad: " ", startingAt: 0),
+            format(s.percentile(0.5)),
+            " ",
+            format(s.percentile(0.99))
+        )
     }
     let speedup = Double(shellAcquire.percentile(0.5)) / Double(engineAcquire.percentile(0.5))
     let releaseSpeedup = Double(shellRelease.percentile(0.5)) / Double(engineRelease.percentile(0.5))
     print(String(format: "acquire p50 speed-up: %.0f×   release p50 speed-up: %.0f×", speedup, releaseSpeedup))
     print("GARPs seen by the peer during the engine run: \(seen) (expected ≥ \(iterations + 10))")
     let okLatency = engineAcquire.percentile(0.5) <= 200_000
-    print("target acquire p50 ≤ 200 µs: \(okLatency ? "met" : "MISSED");  target ≥ 20× the shell-out: \(speedup >= 20 ? "met" : "MISSED")")
+    print(
+        "target acquire p50 ≤ 200 µs: \(okLatency ? "met" : "MISSED");  target ≥ 20× the shell-out: \(speedup >= 20 ? "met" : "MISSED")"
+    )
 } catch {
     print("bench-vip: \(error)")
     net.remove()

@@ -34,7 +34,10 @@ func printStatus() {
         guard parts.count == 2 else { continue }
         let key = String(parts[0])
         if ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "Uid", "Gid", "NoNewPrivs", "Groups"].contains(key) {
-            emit("status.\(key)", parts[1].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\t", with: " "))
+            emit(
+                "status.\(key)",
+                parts[1].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\t", with: " ")
+            )
         }
     }
 }

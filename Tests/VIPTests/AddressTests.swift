@@ -19,7 +19,9 @@ struct AddressTests {
                 let six = try #require(listed.first { $0.address == .v6(vip6) })
                 #expect(six.prefixLength == 64)
                 #expect(six.flags.contains(.noDAD) && !six.flags.contains(.tentative))
-                #expect(try nl.addresses(family: .inet, interface: link.index).allSatisfy { $0.address.family == .inet })
+                #expect(
+                    try nl.addresses(family: .inet, interface: link.index).allSatisfy { $0.address.family == .inet }
+                )
                 try nl.removeAddress(v4)
                 try nl.removeAddress(v6)
                 let after = try nl.addresses(interface: link.index)
@@ -53,7 +55,10 @@ struct AddressTests {
                 try nl.removeAddress(v4)
                 #expect(#expect(throws: NetlinkError.self) { try nl.removeAddress(v4) }?.code == .notPresent)
                 #expect(#expect(throws: NetlinkError.self) { try nl.link(named: "nosuch0") }?.code == .noSuchDevice)
-                #expect(#expect(throws: NetlinkError.self) { try nl.link(index: InterfaceIndex(rawValue: 9999)) }?.code == .noSuchDevice)
+                #expect(
+                    #expect(throws: NetlinkError.self) { try nl.link(index: InterfaceIndex(rawValue: 9999)) }?.code
+                        == .noSuchDevice
+                )
                 var bogus = v4
                 bogus.interface = InterfaceIndex(rawValue: 9999)
                 #expect(#expect(throws: NetlinkError.self) { try nl.addAddress(bogus) }?.code == .noSuchDevice)
@@ -100,7 +105,9 @@ struct AddressTests {
     @Test func missingInterface() throws {
         try withPair { net in
             try net.inside("a") {
-                let manager = try VIPManager.open(vips: [VIPConfiguration(cidr: "198.18.0.100/24", interface: "nosuch0")!])
+                let manager = try VIPManager.open(vips: [
+                    VIPConfiguration(cidr: "198.18.0.100/24", interface: "nosuch0")!
+                ])
                 let error = #expect(throws: NetlinkError.self) { try manager.acquire() }
                 #expect(error?.code == .noSuchDevice)
                 #expect(error?.description.contains("nosuch0") == true)
@@ -114,9 +121,13 @@ struct AddressTests {
 @Suite("Address lifetimes (leases)", .enabled(if: isRoot, "needs root to create namespaces"))
 struct LifetimeTests {
     @Test func addressExpiresOnItsOwn() async throws {
-        try await withPair { net in
+        try await withPairAsync { net in
             let manager = try net.inside("a") {
-                let vip = VIPConfiguration(cidr: "198.18.0.100/24", interface: "v0", lifetime: AddressLifetime(valid: 2))!
+                let vip = VIPConfiguration(
+                    cidr: "198.18.0.100/24",
+                    interface: "v0",
+                    lifetime: AddressLifetime(valid: 2)
+                )!
                 let manager = try VIPManager.open(vips: [vip])
                 let listed = try RouteNetlink.open().addresses(family: .inet).first { $0.address == vip.address }
                 #expect(listed == nil)
@@ -132,11 +143,15 @@ struct LifetimeTests {
     }
 
     @Test func renewedAddressStays() async throws {
-        try await withPair { net in
+        try await withPairAsync { net in
             let manager = try net.inside("a") {
                 let vips = [
                     VIPConfiguration(cidr: "198.18.0.100/24", interface: "v0", lifetime: AddressLifetime(valid: 2))!,
-                    VIPConfiguration(cidr: "2001:db8:18::100/64", interface: "v0", lifetime: AddressLifetime(valid: 2))!,
+                    VIPConfiguration(
+                        cidr: "2001:db8:18::100/64",
+                        interface: "v0",
+                        lifetime: AddressLifetime(valid: 2)
+                    )!,
                 ]
                 return try VIPManager.open(vips: vips)
             }
@@ -155,14 +170,17 @@ struct LifetimeTests {
     }
 
     @Test func maintainRenewsTheLeaseAndRefreshesAnnouncements() async throws {
-        try await withPair { net async throws in
+        try await withPairAsync { net async throws in
             let listener = try net.inside("b") {
                 try PacketListener(interface: try RouteNetlink.open().link(named: "v1").index, ethertype: EtherType.arp)
             }
             let manager = try net.inside("a") {
                 try VIPManager.open(
-                    vips: [VIPConfiguration(cidr: "198.18.0.100/24", interface: "v0", lifetime: AddressLifetime(valid: 1))!],
-                    policy: AnnouncementPolicy(count: 1, secondBurstAfter: nil, refreshInterval: .milliseconds(200)))
+                    vips: [
+                        VIPConfiguration(cidr: "198.18.0.100/24", interface: "v0", lifetime: AddressLifetime(valid: 1))!
+                    ],
+                    policy: AnnouncementPolicy(count: 1, secondBurstAfter: nil, refreshInterval: .milliseconds(200))
+                )
             }
             #expect(try manager.acquire() == [true])
             let task = Task { try await manager.maintain() }

@@ -26,7 +26,8 @@ struct AnnouncementTests {
             let ourMAC = try net.inside("a") { () throws -> MACAddress in
                 let manager = try VIPManager.open(
                     vips: [VIPConfiguration(cidr: "198.18.0.100/24", interface: "v0")!],
-                    policy: AnnouncementPolicy(arpForm: form, count: 1))
+                    policy: AnnouncementPolicy(arpForm: form, count: 1)
+                )
                 try manager.acquire()
                 return try #require(try RouteNetlink.open().link(named: "v0").mac)
             }
@@ -46,20 +47,37 @@ struct AnnouncementTests {
     @Test func peerSeesNeighbourAdvertisementAndUpdatesNeighbour() throws {
         try withPair { net in
             try net.ip("b", "addr", "add", "2001:db8:18::200/64", "dev", "v1", "nodad")
-            try net.ip("b", "neigh", "replace", "2001:db8:18::100", "lladdr", Self.staleMAC, "dev", "v1", "nud", "stale")
+            try net.ip(
+                "b",
+                "neigh",
+                "replace",
+                "2001:db8:18::100",
+                "lladdr",
+                Self.staleMAC,
+                "dev",
+                "v1",
+                "nud",
+                "stale"
+            )
             let listener = try net.inside("b") {
-                try PacketListener(interface: try RouteNetlink.open().link(named: "v1").index, ethertype: EtherType.ipv6)
+                try PacketListener(
+                    interface: try RouteNetlink.open().link(named: "v1").index,
+                    ethertype: EtherType.ipv6
+                )
             }
             let ourMAC = try net.inside("a") { () throws -> MACAddress in
                 let manager = try VIPManager.open(
                     vips: [VIPConfiguration(cidr: "2001:db8:18::100/64", interface: "v0")!],
-                    policy: AnnouncementPolicy(count: 1))
+                    policy: AnnouncementPolicy(count: 1)
+                )
                 try manager.acquire()
                 return try #require(try RouteNetlink.open().link(named: "v0").mac)
             }
-            let frame = try #require(try listener.next(timeout: .seconds(3)) {
-                $0.count >= 86 && $0[20] == 58 && $0[54] == 136 && Array($0[62..<78]) == vip6.byteArray
-            })
+            let frame = try #require(
+                try listener.next(timeout: .seconds(3)) {
+                    $0.count >= 86 && $0[20] == 58 && $0[54] == 136 && Array($0[62..<78]) == vip6.byteArray
+                }
+            )
             #expect(Array(frame[6..<12]) == ourMAC.byteArray)
             #expect(Array(frame[0..<6]) == [0x33, 0x33, 0, 0, 0, 1])
             #expect(frame[21] == 255)  // hop limit
@@ -71,14 +89,19 @@ struct AnnouncementTests {
     }
 
     @Test func burstSendsCountAnnouncements() async throws {
-        try await withPair { net in
+        try await withPairAsync { net in
             let listener = try net.inside("b") {
                 try PacketListener(interface: try RouteNetlink.open().link(named: "v1").index, ethertype: EtherType.arp)
             }
             let manager = try net.inside("a") {
                 try VIPManager.open(
                     vips: [VIPConfiguration(cidr: "198.18.0.100/24", interface: "v0")!],
-                    policy: AnnouncementPolicy(count: 3, interval: .milliseconds(20), secondBurstAfter: .milliseconds(100)))
+                    policy: AnnouncementPolicy(
+                        count: 3,
+                        interval: .milliseconds(20),
+                        secondBurstAfter: .milliseconds(100)
+                    )
+                )
             }
             try manager.acquire()
             try await manager.announce()

@@ -40,7 +40,10 @@ struct FakeTransportTests {
             [
                 FakeTransport.data(req, type: .newAddress, payload: message.encoded()),
                 // A reply to another request (stale sequence) must be ignored.
-                NetlinkMessage(header: .init(type: .newAddress, flags: [.multi], sequence: 99), payload: other.encoded()),
+                NetlinkMessage(
+                    header: .init(type: .newAddress, flags: [.multi], sequence: 99),
+                    payload: other.encoded()
+                ),
                 FakeTransport.data(req, type: .newAddress, payload: other.encoded()),
                 FakeTransport.done(req),
             ]
@@ -78,7 +81,9 @@ struct FakeTransportTests {
         let fake = FakeTransport { req in state.answer(req, link: link) }
         let manager = VIPManager(
             vips: [VIPConfiguration(cidr: "198.18.0.100/24", interface: "eth0")!],
-            netlink: RouteNetlink(transport: fake), announcer: nil)
+            netlink: RouteNetlink(transport: fake),
+            announcer: nil
+        )
         #expect(try manager.acquire() == [true])
         #expect(try manager.acquire() == [false])
         #expect(try manager.isAcquired())
@@ -102,11 +107,16 @@ final class FakeKernelState: Sendable {
             var attrs = AttributeWriter()
             attrs.append(type: 3, string: link.name)
             return [
-                NetlinkMessage(header: .init(type: .newLink, flags: [], sequence: req.header.sequence), payload: payload + attrs.bytes),
+                NetlinkMessage(
+                    header: .init(type: .newLink, flags: [], sequence: req.header.sequence),
+                    payload: payload + attrs.bytes
+                ),
                 FakeTransport.ack(req),
             ]
         case .newAddress:
-            guard let m = try? AddressMessage(decoding: req.payload) else { return [FakeTransport.error(req, errno: 22)] }
+            guard let m = try? AddressMessage(decoding: req.payload) else {
+                return [FakeTransport.error(req, errno: 22)]
+            }
             let exists = addresses.withLock { list in
                 if list.contains(where: { $0.address == m.address }) { return true }
                 list.append(m)
@@ -114,7 +124,9 @@ final class FakeKernelState: Sendable {
             }
             return [exists ? FakeTransport.error(req, errno: 17) : FakeTransport.ack(req)]
         case .deleteAddress:
-            guard let m = try? AddressMessage(decoding: req.payload) else { return [FakeTransport.error(req, errno: 22)] }
+            guard let m = try? AddressMessage(decoding: req.payload) else {
+                return [FakeTransport.error(req, errno: 22)]
+            }
             let removed = addresses.withLock { list in
                 let before = list.count
                 list.removeAll { $0.address == m.address }

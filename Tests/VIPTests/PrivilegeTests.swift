@@ -43,19 +43,27 @@ struct PrivilegeTests {
             #expect(kv["forbidden.bind80"] == "denied")
             // The unprivileged child's gratuitous ARP reached the peer.
             let mac = try #require(kv["link.mac"].flatMap(MACAddress.init))
-            let frame = try listener.next(timeout: .seconds(2)) { $0.count >= 42 && Array($0[28..<32]) == vip.byteArray }
+            let frame = try listener.next(timeout: .seconds(2)) {
+                $0.count >= 42 && Array($0[28..<32]) == vip.byteArray
+            }
             #expect(frame.map { Array($0[22..<28]) } == mac.byteArray)
         }
     }
 
     @Test func dropFromRootKeepsExactlyNetAdminAndNetRaw() throws {
-        try checkDroppedChild(["drop", "--user", "nobody", "--group", "nogroup"], address: "198.18.0.150/24",
-            vip: IPv4Address("198.18.0.150")!)
+        try checkDroppedChild(
+            ["drop", "--user", "nobody", "--group", "nogroup"],
+            address: "198.18.0.150/24",
+            vip: IPv4Address("198.18.0.150")!
+        )
     }
 
     @Test func startedAsServiceUserWithAmbientCapabilities() throws {
-        try checkDroppedChild(["service-user", "--user", "nobody", "--", "drop", "--user", "nobody"],
-            address: "198.18.0.151/24", vip: IPv4Address("198.18.0.151")!)
+        try checkDroppedChild(
+            ["service-user", "--user", "nobody", "--", "drop", "--user", "nobody"],
+            address: "198.18.0.151/24",
+            vip: IPv4Address("198.18.0.151")!
+        )
     }
 
     @Test func unknownUserIsAClearError() throws {
@@ -67,7 +75,10 @@ struct PrivilegeTests {
 
     @Test func missingCapabilityIsAClearError() throws {
         // A service user granted only CAP_NET_ADMIN cannot keep CAP_NET_RAW.
-        let result = try runStatus(probe, ["service-user", "--user", "nobody", "--launch-keep", "12", "--", "drop", "--user", "nobody"])
+        let result = try runStatus(
+            probe,
+            ["service-user", "--user", "nobody", "--launch-keep", "12", "--", "drop", "--user", "nobody"]
+        )
         #expect(result.status == 2)
         #expect(keyValues(result.output)["drop.code"] == "missing capabilities")
         #expect(result.output.contains("cap 13"))

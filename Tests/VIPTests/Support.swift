@@ -11,7 +11,7 @@ func withPair<T>(_ body: (TestNetwork) throws -> T) throws -> T {
 }
 
 /// Async variant of `withPair`.
-func withPair<T>(_ body: (TestNetwork) async throws -> T) async throws -> T {
+func withPairAsync<T>(_ body: (TestNetwork) async throws -> T) async throws -> T {
     let net = try TestNetwork(roles: ["a", "b"], links: [("a", "v0", "b", "v1")])
     defer { net.remove() }
     return try await body(net)
@@ -24,7 +24,8 @@ final class FakeTransport: NetlinkTransport {
 
     init(_ handler: @escaping @Sendable (NetlinkMessage) -> [NetlinkMessage]) { self.handler = handler }
 
-    func execute(_ request: NetlinkMessage, operation: NetlinkError.Operation) throws(NetlinkError) -> [NetlinkMessage] {
+    func execute(_ request: NetlinkMessage, operation: NetlinkError.Operation) throws(NetlinkError) -> [NetlinkMessage]
+    {
         var message = request
         message.header.sequence = 7
         requests.withLock { $0.append(message) }
@@ -47,11 +48,17 @@ final class FakeTransport: NetlinkTransport {
             attrs.append(type: 1, string: extack)
             payload += attrs.bytes
         }
-        return NetlinkMessage(header: .init(type: .error, flags: flags, sequence: request.header.sequence), payload: payload)
+        return NetlinkMessage(
+            header: .init(type: .error, flags: flags, sequence: request.header.sequence),
+            payload: payload
+        )
     }
 
     static func done(_ request: NetlinkMessage, flags: NetlinkHeaderFlags = [.multi]) -> NetlinkMessage {
-        NetlinkMessage(header: .init(type: .done, flags: flags, sequence: request.header.sequence), payload: [0, 0, 0, 0])
+        NetlinkMessage(
+            header: .init(type: .done, flags: flags, sequence: request.header.sequence),
+            payload: [0, 0, 0, 0]
+        )
     }
 
     static func data(_ request: NetlinkMessage, type: NetlinkMessageType, payload: [UInt8]) -> NetlinkMessage {

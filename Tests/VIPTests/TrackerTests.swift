@@ -46,8 +46,10 @@ struct TrackerTests {
         var tracker = NetworkStateTracker(links: [eth0], addresses: [address])
         let fresh = AddressMessage(interface: InterfaceIndex(rawValue: 2), address: .v6(vip6), prefixLength: 64)
         let events = tracker.resynchronize(links: [eth0], addresses: [fresh])
-        #expect(events == [
-            .resynchronized(links: [eth0], addresses: [fresh]), .addressRemoved(address), .addressAdded(fresh),
-        ])
+        #expect(
+            events == [
+                .resynchronized(links: [eth0], addresses: [fresh]), .addressRemoved(address), .addressAdded(fresh),
+            ]
+        )
     }
 }

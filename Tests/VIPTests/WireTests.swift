@@ -78,8 +78,12 @@ struct WireTests {
 
     @Test func addressMessageRoundTrip() throws {
         let m = AddressMessage(
-            interface: InterfaceIndex(rawValue: 7), address: .v6(IPv6Address("2001:db8:18::100")!), prefixLength: 64,
-            flags: .noDAD, lifetime: AddressLifetime(valid: 2))
+            interface: InterfaceIndex(rawValue: 7),
+            address: .v6(IPv6Address("2001:db8:18::100")!),
+            prefixLength: 64,
+            flags: .noDAD,
+            lifetime: AddressLifetime(valid: 2)
+        )
         let decoded = try AddressMessage(decoding: m.encoded())
         #expect(decoded == m)
     }
