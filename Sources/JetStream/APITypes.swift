@@ -38,26 +38,43 @@ public struct DiscardPolicy: RawRepresentable, Codable, Hashable, Sendable {
 
 /// A stream configuration (`$JS.API.STREAM.CREATE`/`UPDATE` body). Durations are nanoseconds.
 public struct StreamConfig: Codable, Hashable, Sendable {
+    /// The stream name (no dots, wildcards or whitespace).
     public var name: String
+    /// The subjects the stream captures.
     public var subjects: [String]?
+    /// `limits` (KV), `interest` or `workqueue`.
     public var retention: String?
+    /// Maximum consumers; -1 = unlimited.
     public var maxConsumers: Int?
+    /// Maximum messages in the stream; -1 = unlimited.
     public var maxMsgs: Int64?
+    /// Maximum stream size in bytes; -1 = unlimited.
     public var maxBytes: Int64?
     /// Maximum message age in nanoseconds; 0 = forever.
     public var maxAge: Int64?
+    /// Messages kept per subject (KV history).
     public var maxMsgsPerSubject: Int64?
+    /// Largest message in bytes; -1 = unlimited.
     public var maxMsgSize: Int32?
+    /// What happens when a limit is reached.
     public var discard: DiscardPolicy?
+    /// File or memory.
     public var storage: StorageType?
+    /// Replicas (R1, R3, R5).
     public var numReplicas: Int?
     /// De-duplication window in nanoseconds.
     public var duplicateWindow: Int64?
+    /// Serve `DIRECT.GET` from every replica (set it at creation; enabling it later is unreliable on 2.9).
     public var allowDirect: Bool?
+    /// Serve direct gets from mirrors too.
     public var mirrorDirect: Bool?
+    /// No more writes or deletes.
     public var sealed: Bool?
+    /// Refuse `STREAM.MSG.DELETE`.
     public var denyDelete: Bool?
+    /// Refuse `STREAM.PURGE`.
     public var denyPurge: Bool?
+    /// Honour `Nats-Rollup` headers (KV purge).
     public var allowRollupHdrs: Bool?
 
     /// A configuration with only a name and subjects; everything else takes the server default.
@@ -79,11 +96,13 @@ public struct StreamConfig: Codable, Hashable, Sendable {
 public struct StreamState: Decodable, Hashable, Sendable {
     /// Messages stored now.
     public var messages: UInt64
+    /// Bytes stored now.
     public var bytes: UInt64
     /// The sequence of the oldest stored message.
     public var firstSeq: UInt64
     /// The sequence of the latest message ever stored (it does not go down when messages expire).
     public var lastSeq: UInt64
+    /// Consumers on the stream.
     public var consumerCount: Int
 
     enum CodingKeys: String, CodingKey {
@@ -102,24 +121,33 @@ public struct StreamState: Decodable, Hashable, Sendable {
 
 /// Where a replicated stream lives: its leader and replicas.
 public struct ClusterInfo: Decodable, Hashable, Sendable {
+    /// The cluster name.
     public var name: String?
     /// The server name of the stream leader.
     public var leader: String?
+    /// The other replicas.
     public var replicas: [PeerInfo]?
 
     /// One replica of a stream.
     public struct PeerInfo: Decodable, Hashable, Sendable {
+        /// Its server name.
         public var name: String
+        /// Whether it is caught up.
         public var current: Bool?
+        /// Whether it is unreachable.
         public var offline: Bool?
+        /// Operations it is behind.
         public var lag: UInt64?
     }
 }
 
 /// A stream info reply (`$JS.API.STREAM.INFO`, also returned by create and update).
 public struct StreamInfo: Decodable, Hashable, Sendable {
+    /// The configuration in force.
     public var config: StreamConfig
+    /// Message counts and sequences.
     public var state: StreamState
+    /// Leader and replicas (clustered servers only).
     public var cluster: ClusterInfo?
 }
 
@@ -145,6 +173,7 @@ public struct PubAck: Decodable, Hashable, Sendable {
     public var seq: UInt64
     /// The message repeated an earlier `Nats-Msg-Id`; ``seq`` is the original's.
     public var duplicate: Bool
+    /// The JetStream domain that stored it, if any.
     public var domain: String?
 
     enum CodingKeys: String, CodingKey { case stream, seq, duplicate, domain }

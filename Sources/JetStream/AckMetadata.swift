@@ -11,7 +11,9 @@ public struct AckMetadata: Sendable, Hashable {
     public var domain: String?
     /// The account hash (v2 only).
     public var accountHash: String?
+    /// The stream name.
     public var stream: String
+    /// The consumer name.
     public var consumer: String
     /// How many times this message was delivered (1 the first time).
     public var delivered: UInt64

@@ -134,13 +134,16 @@ public struct KeyValueError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let invalidConfig = Code("invalid configuration")
     }
 
+    /// What went wrong.
     public var code: Code
+    /// The bucket concerned.
     public var bucket: String
     /// The key concerned, if any.
     public var key: String?
     /// For ``Code/wrongLastRevision`` and ``Code/keyExists``: the key's actual latest revision,
     /// when the server said.
     public var actualRevision: UInt64?
+    /// Details (the server's text where there was one).
     public var message: String
 
     /// Creates an error.

@@ -105,7 +105,7 @@ struct WatchTests {
     /// made after the restart (one of them while the watcher's client is still disconnected) arrive
     /// exactly once; nothing is lost or repeated.
     @Test func watchSurvivesServerRestart() async throws {
-        try await withJetStream(reconnectWait: .seconds(1)) { server, connection, js in
+        try await withJetStream(reconnectWait: .seconds(3)) { server, connection, js in
             let kv = try await js.createKeyValue(KeyValueConfig(bucket: bucketName("restart"), history: 10))
             _ = try await kv.put("k", "before")
             let recorder = WatchRecorder(try await kv.watch(options: KeyValueWatchOptions(idleHeartbeat: .seconds(1))))
