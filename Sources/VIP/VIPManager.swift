@@ -95,7 +95,8 @@ public final class VIPManager: Sendable {
     /// each right away; `announce()` sends the rest of the burst. With a lifetime the address is created or
     /// its lifetime refreshed (`ip addr replace`).
     /// - Returns: For each VIP, whether it was newly added (`false`: it was already there).
-    /// - Throws: `NetlinkError` (`.noSuchDevice` for a missing interface, `.permission`, …) or `AnnouncementError`.
+    /// - Throws: `NetlinkError` (`.noSuchDevice` for a missing interface, `.permission`, …) or `AnnouncementError`
+    ///   (e.g. the link is down); the address stays added then, and calling `acquire()` again re-announces.
     @discardableResult
     public func acquire() throws -> [Bool] {
         var added: [Bool] = []

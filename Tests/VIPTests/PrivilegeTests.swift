@@ -83,4 +83,13 @@ struct PrivilegeTests {
         #expect(keyValues(result.output)["drop.code"] == "missing capabilities")
         #expect(result.output.contains("cap 13"))
     }
+
+    @Test func unprivilegedOtherUserIsAClearError() throws {
+        // Started as nobody (with the two capabilities) but asked to become daemon: not possible, and said so.
+        let result = try runStatus(
+            probe, ["service-user", "--user", "nobody", "--", "drop", "--user", "daemon"])
+        #expect(result.status == 2)
+        #expect(keyValues(result.output)["drop.code"] == "wrong user")
+        #expect(result.output.contains("daemon"))
+    }
 }
