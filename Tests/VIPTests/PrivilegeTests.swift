@@ -15,10 +15,26 @@ func keyValues(_ output: String) -> [String: String] {
 
 @Suite("Privilege drop (in the vip-probe child)", .enabled(if: isRoot, "needs root"))
 struct PrivilegeTests {
-    let probe = siblingExecutable("vip-probe")
+    /// Runs `body` with a copy of vip-probe in a fresh world-traversable directory, so that the child can
+    /// still exec it after becoming `nobody` wherever the checkout lives (e.g. under a 0700 home).
+    func withProbe<T>(_ body: (String) throws -> T) throws -> T {
+        let built = siblingExecutable("vip-probe")
+        try #require(FileManager.default.isExecutableFile(atPath: built), "vip-probe must be built next to the tests")
+        let dir = "/tmp/sc-probe-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+        let probe = dir + "/vip-probe"
+        try FileManager.default.copyItem(atPath: built, toPath: probe)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: probe)
+        return try body(probe)
+    }
 
     func checkDroppedChild(_ arguments: [String], address: String, vip: IPv4Address) throws {
-        #expect(FileManager.default.isExecutableFile(atPath: probe), "vip-probe must be built next to the tests")
+        try withProbe { probe in try checkDroppedChild(probe, arguments, address: address, vip: vip) }
+    }
+
+    func checkDroppedChild(_ probe: String, _ arguments: [String], address: String, vip: IPv4Address) throws {
         try withPair { net in
             let listener = try net.inside("b") {
                 try PacketListener(interface: try RouteNetlink.open().link(named: "v1").index, ethertype: EtherType.arp)
@@ -67,7 +83,7 @@ struct PrivilegeTests {
     }
 
     @Test func unknownUserIsAClearError() throws {
-        let result = try runStatus(probe, ["drop", "--user", "sc-no-such-user"])
+        let result = try withProbe { try runStatus($0, ["drop", "--user", "sc-no-such-user"]) }
         #expect(result.status == 2)
         #expect(keyValues(result.output)["drop.code"] == "no such user")
         #expect(result.output.contains("sc-no-such-user"))
@@ -75,10 +91,12 @@ struct PrivilegeTests {
 
     @Test func missingCapabilityIsAClearError() throws {
         // A service user granted only CAP_NET_ADMIN cannot keep CAP_NET_RAW.
-        let result = try runStatus(
-            probe,
-            ["service-user", "--user", "nobody", "--launch-keep", "12", "--", "drop", "--user", "nobody"]
-        )
+        let result = try withProbe { probe in
+            try runStatus(
+                probe,
+                ["service-user", "--user", "nobody", "--launch-keep", "12", "--", "drop", "--user", "nobody"]
+            )
+        }
         #expect(result.status == 2)
         #expect(keyValues(result.output)["drop.code"] == "missing capabilities")
         #expect(result.output.contains("cap 13"))
@@ -86,8 +104,9 @@ struct PrivilegeTests {
 
     @Test func unprivilegedOtherUserIsAClearError() throws {
         // Started as nobody (with the two capabilities) but asked to become daemon: not possible, and said so.
-        let result = try runStatus(
-            probe, ["service-user", "--user", "nobody", "--", "drop", "--user", "daemon"])
+        let result = try withProbe { probe in
+            try runStatus(probe, ["service-user", "--user", "nobody", "--", "drop", "--user", "daemon"])
+        }
         #expect(result.status == 2)
         #expect(keyValues(result.output)["drop.code"] == "wrong user")
         #expect(result.output.contains("daemon"))
