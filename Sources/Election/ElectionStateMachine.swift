@@ -13,7 +13,9 @@
 ///
 /// Driver contract: every write and read action gets exactly one result event (a timeout counts as
 /// ``WriteFailure/other`` / `leaseReadFailed`); every scheduled timer fires once unless cancelled or
-/// rescheduled; watch entries of the lease key are delivered in revision order; after a reconnection the
+/// rescheduled; at start-up the VIP is absent (a driver removes one left over by a previous incarnation
+/// before calling ``start(now:)``, since this incarnation may release that incarnation's lease at once);
+/// watch entries of the lease key are delivered in revision order; after a reconnection the
 /// watch is recreated and `connectionRestored` is reported.
 public struct ElectionStateMachine: Sendable {
     /// The configuration (validated by ``init(config:)``).

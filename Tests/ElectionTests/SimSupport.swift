@@ -1,0 +1,121 @@
+@testable import Election
+
+/// SplitMix64: tiny, fast, and the same sequence on every platform, so a seed replays exactly.
+struct SimRNG: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func chance(_ probability: Double) -> Bool {
+        probability > 0 && Double(next() >> 11) / Double(1 << 53) < probability
+    }
+
+    mutating func between(_ low: Int64, _ high: Int64) -> Int64 {
+        high <= low ? low : low + Int64(next() % UInt64(high - low + 1))
+    }
+
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
+
+/// A binary min-heap of timed elements; ties keep insertion order, so runs are deterministic.
+struct EventQueue<Element> {
+    private var heap: [(time: Int64, order: UInt64, element: Element)] = []
+    private var counter: UInt64 = 0
+
+    var isEmpty: Bool { heap.isEmpty }
+
+    mutating func push(_ time: Int64, _ element: Element) {
+        counter += 1
+        heap.append((time, counter, element))
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(child, parent) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (time: Int64, element: Element)? {
+        guard !heap.isEmpty else { return nil }
+        heap.swapAt(0, heap.count - 1)
+        let top = heap.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < heap.count, less(left, smallest) { smallest = left }
+            if right < heap.count, less(right, smallest) { smallest = right }
+            if smallest == parent { break }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return (top.time, top.element)
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        heap[a].time < heap[b].time || (heap[a].time == heap[b].time && heap[a].order < heap[b].order)
+    }
+}
+
+/// A fake KV bucket with the semantics of a JetStream stream with MaxAge = TTL and history 1:
+/// revisions are one global sequence; create = expected last subject sequence 0 (fails over a DEL marker);
+/// `Nats-Expected-Last-Sequence` checks the whole stream; MaxAge empties a subject silently (no event),
+/// a little late as the real server does; the stream's last sequence survives expiry.
+struct SimKV {
+    enum Operation: Equatable {
+        case put([UInt8])
+        case delete
+    }
+
+    struct Message {
+        var sequence: UInt64
+        var operation: Operation
+        var expiresAt: Int64
+    }
+
+    let ttl: Int64
+    var lastSequence: UInt64 = 0
+    var subjects: [String: Message] = [:]
+
+    init(ttl: Int64) { self.ttl = ttl }
+
+    mutating func expire(now: Int64) {
+        for (subject, message) in subjects where message.expiresAt <= now { subjects[subject] = nil }
+    }
+
+    /// Applies a publish; `nil` means an expectation failed (10071).
+    mutating func write(
+        _ subject: String, _ operation: Operation, expectedSubject: UInt64?, expectedStream: UInt64?,
+        now: Int64, expiryLag: Int64
+    ) -> UInt64? {
+        expire(now: now)
+        if let expectedStream, expectedStream != lastSequence { return nil }
+        if let expectedSubject, expectedSubject != (subjects[subject]?.sequence ?? 0) { return nil }
+        lastSequence += 1
+        subjects[subject] = Message(sequence: lastSequence, operation: operation, expiresAt: now + ttl + expiryLag)
+        return lastSequence
+    }
+
+    mutating func snapshot(now: Int64) -> LeaseSnapshot {
+        expire(now: now)
+        let entry: LeaseSnapshot.Entry
+        switch subjects["leader"] {
+        case nil: entry = .absent
+        case let message? where message.operation == .delete: entry = .tombstone(revision: message.sequence)
+        case let message?:
+            guard case .put(let bytes) = message.operation else { fatalError("unreachable") }
+            entry = .value(revision: message.sequence, bytes: bytes)
+        }
+        return LeaseSnapshot(entry: entry, streamLastSequence: lastSequence)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+@testable import Election
+
+/// Seeded random schedules of 3–5 nodes against a fake KV with TTL, CAS, watch delays, lost requests and
+/// replies, partitions, paused and restarted processes, stream-leader outages, clock drift, garbage writes,
+/// stepdowns, transfers and eligibility changes. Checked at every step: no two hosts hold the VIP at once;
+/// leadership epochs strictly increase (also across expiry and a restart of every node); each node sees
+/// epochs only grow; a leader exists within TTL + a bound after the faults heal, and at the end.
+///
+/// `SC_SIM_SEED=<n>` replays one seed with its full trace; `SC_SIM_COUNT=<n>` changes the number of
+/// schedules (default 1500); `SC_SIM_BASE=<n>` the first seed.
+@Suite struct SimulationTests {
+    static let environment = ProcessInfo.processInfo.environment
+
+    @Test func thousandsOfSeededSchedules() throws {
+        guard Self.environment["SC_SIM_SEED"] == nil else { return }
+        let count = Self.environment["SC_SIM_COUNT"].flatMap(UInt64.init) ?? 1500
+        let base = Self.environment["SC_SIM_BASE"].flatMap(UInt64.init) ?? 0x5EED_0000
+        var leaderships = 0
+        var failures: [SimFailure] = []
+        for seed in base..<(base + count) {
+            var simulator = Simulator(seed: seed)
+            if let failure = simulator.run() {
+                failures.append(failure)
+                if failures.count >= 3 { break }
+            }
+            leaderships += simulator.leaderships
+        }
+        print("election simulation: \(count) schedules, \(leaderships) leaderships, \(failures.count) failures")
+        for failure in failures {
+            var replay = Simulator(seed: failure.seed, tracing: true)
+            _ = replay.run()
+            print(replay.trace!.lines.suffix(150).joined(separator: "\n"))
+            Issue.record("\(failure) (replay: SC_SIM_SEED=\(failure.seed) swift test --filter SimulationTests)")
+        }
+    }
+
+    @Test func replaySeedFromEnvironment() throws {
+        guard let seed = Self.environment["SC_SIM_SEED"].flatMap(UInt64.init) else { return }
+        var simulator = Simulator(seed: seed, tracing: true)
+        let failure = simulator.run()
+        print(simulator.trace!.lines.joined(separator: "\n"))
+        if let failure { Issue.record("\(failure)") }
+    }
+
+    @Test func everyNodeRestartKeepsEpochsGrowing() throws {
+        // Schedules whose faults include the all-nodes restart are part of the random mix; this pins one
+        // deterministic case: a leader, then all nodes gone past the TTL, then a fresh cluster.
+        var simulator = Simulator(seed: 1)
+        _ = simulator.run()
+        #expect(simulator.failure == nil)
+        #expect(simulator.leaderships > 0)
+    }
+}
