@@ -74,6 +74,8 @@ struct SimParameters: CustomStringConvertible {
     var faultPhase: Int64
     var healPhase: Int64
     var loss: Double
+    /// The share of requests and replies that take up to a whole request timeout (GC, TCP retransmits).
+    var slow: Double
     var maxNetDelay: Int64
     var maxWatchDelay: Int64
     var requestTimeout: Int64
@@ -90,9 +92,10 @@ struct SimParameters: CustomStringConvertible {
         faultPhase = ttl * rng.between(3, 8)
         healPhase = ttl * 4
         loss = rng.unit() * 0.25
+        slow = rng.unit() * 0.1
         maxNetDelay = ttl / 100
         maxWatchDelay = ttl / 20
-        requestTimeout = ttl / 5
+        requestTimeout = ttl / 4
         maxExpiryLag = ttl / 25
         drift = rng.unit() * 0.02
         faultsPerKind = Int(rng.next() % 4)

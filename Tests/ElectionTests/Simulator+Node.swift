@@ -106,7 +106,7 @@ extension Simulator {
         if nodes[node].partitionDepth > 0 || (!healed && rng.chance(parameters.loss)) {
             return timeout(node, request, sentAt: now)
         }
-        let arrival = now + rng.between(0, parameters.maxNetDelay)
+        let arrival = now + networkDelay()
         queue.push(arrival, .apply(node: node, incarnation: incarnation, request, sentAt: now))
     }
 
@@ -141,11 +141,17 @@ extension Simulator {
             reply = id.map { id in revision.map { .writeOK(id, $0) } ?? .writeFailed(id, .wrongRevision) }
         }
         guard let reply else { return }
-        let arrival = now + rng.between(0, parameters.maxNetDelay)
+        let arrival = now + networkDelay()
         if (!healed && rng.chance(parameters.loss)) || arrival > sentAt + parameters.requestTimeout {
             return timeout(node, request, sentAt: sentAt)
         }
         queue.push(arrival, .input(node: node, incarnation: incarnation, reply))
+    }
+
+    /// Usually up to `maxNetDelay`; during the fault phase sometimes up to a whole request timeout.
+    mutating func networkDelay() -> Int64 {
+        if !healed && rng.chance(parameters.slow) { return rng.between(0, parameters.requestTimeout) }
+        return rng.between(0, parameters.maxNetDelay)
     }
 
     func watchEntry(_ revision: UInt64, _ operation: SimKV.Operation) -> LeaseWatchEntry {
