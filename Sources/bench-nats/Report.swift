@@ -9,7 +9,7 @@ func printTable(swift: BenchResult, python: BenchResult?, arguments: BenchArgume
         + "KV: \(arguments.kvUpdates) sequential CAS updates (update with expected revision), history 1.")
     print("")
     let header = pad("metric", 26) + pad("Swift", 13) + pad(python?.client ?? "nats-py", 15) + pad("ratio", 9)
-        + pad("target", 28) + "result"
+        + pad("target", 32) + "result"
     print(header)
     print(String(repeating: "-", count: header.count + 4))
     let reqRatio = ratio(python?.reqrepP50, swift.reqrepP50)
@@ -32,7 +32,7 @@ func printTable(swift: BenchResult, python: BenchResult?, arguments: BenchArgume
 
 private func row(_ name: String, _ swift: Double?, _ python: Double?, _ ratio: Double?, _ target: String, _ result: String) {
     print(pad(name, 26) + pad(format(swift), 13) + pad(format(python), 15) + pad(ratio.map { String(format: "%.1f×", $0) } ?? "n/a", 9)
-        + pad(target, 28) + result)
+        + pad(target, 32) + result)
 }
 
 private func ratio(_ numerator: Double?, _ denominator: Double?) -> Double? {

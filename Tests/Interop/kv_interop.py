@@ -3,8 +3,9 @@
 
 Run by Tests/NATSMicroTests/InteropTests.swift in two phases:
 
-  kv_interop.py write <server-url> <bucket>
-      nats-py creates the bucket (history 5) and writes: py.a = "alpha" then CAS-updates it to "alpha2",
+  kv_interop.py write <server-url> <bucket> [direct|nodirect]
+      nats-py creates the bucket (history 5; allow_direct on, as nats.go and the nats CLI create buckets,
+      unless "nodirect": then nats-py's own default, allow_direct unset) and writes: py.a = "alpha" then CAS-updates it to "alpha2",
       py.b = "beta", py.c created then deleted, shared = "from-python". It checks that a CAS update with a
       stale revision is refused. Prints one JSON line with the revisions for the Swift side:
       {"py.a": [rev1, rev2], "py.b": rev, "py.c": [create_rev, delete_rev], "shared": rev}
@@ -59,8 +60,8 @@ async def expect_cas_refused(kv, key, stale):
         pass
 
 
-async def write(js, bucket):
-    kv = await js.create_key_value(bucket=bucket, history=5)
+async def write(js, bucket, direct):
+    kv = await js.create_key_value(bucket=bucket, history=5, direct=True if direct else None)
     a1 = await kv.put("py.a", b"alpha")
     a2 = await kv.update("py.a", b"alpha2", last=a1)
     await expect_cas_refused(kv, "py.a", a1)
@@ -98,7 +99,7 @@ async def main():
     nc = await nats.connect(url)
     js = nc.jetstream()
     if phase == "write":
-        result = await write(js, bucket)
+        result = await write(js, bucket, direct=(sys.argv[4:5] != ["nodirect"]))
     else:
         result = await read(js, bucket, json.loads(sys.argv[4]))
     await nc.close()

@@ -31,7 +31,7 @@ struct InteropTests {
         let bucket = "interop"
 
         // nats-py writes; Swift reads.
-        let written = try await runInteropScript("kv_interop.py", ["write", server.url, bucket])
+        let written = try await runInteropScript("kv_interop.py", ["write", server.url, bucket, "direct"])
         try #require(written.status == 0, "kv_interop.py write exited \(written.status):\n\(written.output)")
         let py = try #require(
             try JSONSerialization.jsonObject(with: Data(lastLine(written.output).utf8)) as? [String: Any],
@@ -76,5 +76,26 @@ struct InteropTests {
 
     private func lastLine(_ text: String) -> String {
         text.split(separator: "\n").last.map(String.init) ?? ""
+    }
+
+    /// A bucket made with nats-py's defaults has no `allow_direct`. JetStream's `KeyValue.get` always uses
+    /// DIRECT.GET (unless `consistent`), which nats-server 2.9.10 leaves unanswered on such a stream, so every
+    /// read times out. Known bug in Sources/JetStream (`keyValue(_:)` should note the stream's `allow_direct`
+    /// and `read` fall back to STREAM.MSG.GET); remove `withKnownIssue` once fixed (the test then reports it).
+    @Test func swiftReadsABucketNatsPyMadeWithItsDefaults() async throws {
+        let server = try NATSServer()
+        defer { server.stop() }
+        let connection = try await connect(server, name: "swift-kv-nodirect")
+        let js = JetStreamContext(connection: connection, requestTimeout: .seconds(1))
+        let written = try await runInteropScript("kv_interop.py", ["write", server.url, "plain", "nodirect"])
+        try #require(written.status == 0, "kv_interop.py write exited \(written.status):\n\(written.output)")
+        let kv = try await js.keyValue("plain")
+        // The consistent path (STREAM.MSG.GET) works on any bucket.
+        #expect(try await kv.get("py.a", consistent: true)?.string == "alpha2")
+        await withKnownIssue("JetStream KeyValue.get uses DIRECT.GET on a bucket without allow_direct") {
+            let entry = try await kv.get("py.a")
+            #expect(entry?.string == "alpha2")
+        }
+        await connection.close()
     }
 }
