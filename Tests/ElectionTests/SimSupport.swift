@@ -81,6 +81,8 @@ struct SimKV {
         var sequence: UInt64
         var operation: Operation
         var expiresAt: Int64
+        /// The parsed lease, for the checker (parsed once per write).
+        var record: LeaseRecord?
     }
 
     let ttl: Int64
@@ -102,8 +104,25 @@ struct SimKV {
         if let expectedStream, expectedStream != lastSequence { return nil }
         if let expectedSubject, expectedSubject != (subjects[subject]?.sequence ?? 0) { return nil }
         lastSequence += 1
-        subjects[subject] = Message(sequence: lastSequence, operation: operation, expiresAt: now + ttl + expiryLag)
+        var record: LeaseRecord?
+        if subject == "leader", case .put(let bytes) = operation { record = LeaseRecord(bytes: bytes) }
+        subjects[subject] = Message(
+            sequence: lastSequence, operation: operation, expiresAt: now + ttl + expiryLag, record: record)
         return lastSequence
+    }
+
+    /// The lease the server holds right now, if it parses.
+    func currentLease(now: Int64) -> LeaseRecord? {
+        guard let message = subjects["leader"], message.expiresAt > now else { return nil }
+        return message.record
+    }
+
+    /// Whether the lease key holds an unparseable value right now.
+    func holdsGarbage(now: Int64) -> Bool {
+        guard let message = subjects["leader"], message.expiresAt > now, case .put = message.operation else {
+            return false
+        }
+        return message.record == nil
     }
 
     mutating func snapshot(now: Int64) -> LeaseSnapshot {

@@ -153,3 +153,14 @@ struct SimFailure: Error, CustomStringConvertible {
     var message: String
     var description: String { "seed \(seed): \(message)" }
 }
+
+/// What a schedule exercised.
+struct SimStats {
+    var leaderships = 0
+    var faultWindows = 0
+    var clusterRestarts = 0
+    var lostMessages = 0
+    var garbageWrites = 0
+    /// Time from healing to the first instant a leader held the VIP (0 if one held it throughout).
+    var recoveredAt: Int64?
+}

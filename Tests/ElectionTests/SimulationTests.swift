@@ -18,17 +18,30 @@ import Testing
         guard Self.environment["SC_SIM_SEED"] == nil else { return }
         let count = Self.environment["SC_SIM_COUNT"].flatMap(UInt64.init) ?? 1500
         let base = Self.environment["SC_SIM_BASE"].flatMap(UInt64.init) ?? 0x5EED_0000
-        var leaderships = 0
+        var total = SimStats()
+        var worstRecovery = 0.0
         var failures: [SimFailure] = []
+        let started = ContinuousClock.now
         for seed in base..<(base + count) {
             var simulator = Simulator(seed: seed)
             if let failure = simulator.run() {
                 failures.append(failure)
                 if failures.count >= 3 { break }
             }
-            leaderships += simulator.leaderships
+            total.leaderships += simulator.stats.leaderships
+            total.faultWindows += simulator.stats.faultWindows
+            total.clusterRestarts += simulator.stats.clusterRestarts
+            total.lostMessages += simulator.stats.lostMessages
+            total.garbageWrites += simulator.stats.garbageWrites
+            let recovery = Double(simulator.stats.recoveredAt ?? 0) / Double(simulator.parameters.ttl)
+            worstRecovery = max(worstRecovery, recovery)
         }
-        print("election simulation: \(count) schedules, \(leaderships) leaderships, \(failures.count) failures")
+        print(
+            "election simulation: \(count) schedules in \(ContinuousClock.now - started), "
+                + "\(total.leaderships) leaderships, \(total.faultWindows) fault windows, "
+                + "\(total.clusterRestarts) whole-cluster restarts, \(total.garbageWrites) garbage writes, "
+                + "\(total.lostMessages) lost requests/replies; worst time to a leader after healing: "
+                + "\(worstRecovery) × TTL; \(failures.count) failures")
         for failure in failures {
             var replay = Simulator(seed: failure.seed, tracing: true)
             _ = replay.run()
@@ -51,6 +64,6 @@ import Testing
         var simulator = Simulator(seed: 1)
         _ = simulator.run()
         #expect(simulator.failure == nil)
-        #expect(simulator.leaderships > 0)
+        #expect(simulator.stats.leaderships > 0)
     }
 }

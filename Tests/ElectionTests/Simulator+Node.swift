@@ -90,7 +90,7 @@ extension Simulator {
         }
         if epoch <= lastLeaderEpoch { fail("epoch \(epoch) of n\(node) is not above \(lastLeaderEpoch)") }
         lastLeaderEpoch = max(lastLeaderEpoch, epoch)
-        leaderships += 1
+        stats.leaderships += 1
         nodes[node].vipUntil = until
         nodes[node].vipEpoch = epoch
     }
@@ -104,6 +104,7 @@ extension Simulator {
     mutating func send(_ node: Int, _ request: KVRequest) {
         let incarnation = nodes[node].incarnation
         if nodes[node].partitionDepth > 0 || (!healed && rng.chance(parameters.loss)) {
+            stats.lostMessages += 1
             return timeout(node, request, sentAt: now)
         }
         let arrival = now + networkDelay()
@@ -143,6 +144,7 @@ extension Simulator {
         guard let reply else { return }
         let arrival = now + networkDelay()
         if (!healed && rng.chance(parameters.loss)) || arrival > sentAt + parameters.requestTimeout {
+            stats.lostMessages += 1
             return timeout(node, request, sentAt: sentAt)
         }
         queue.push(arrival, .input(node: node, incarnation: incarnation, reply))

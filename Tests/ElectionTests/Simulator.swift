@@ -19,7 +19,8 @@ struct Simulator {
     var healed = false
     var kvOutageDepth = 0
     var lastLeaderEpoch: UInt64 = 0
-    var leaderships = 0
+    var stats = SimStats()
+    var healedAt: Int64?
     let trace: SimTrace?
     var failure: String?
 
@@ -45,6 +46,7 @@ struct Simulator {
         while failure == nil, let (time, event) = queue.pop(), time <= end {
             now = time
             handle(event)
+            checkHolders()
         }
         return failure.map { SimFailure(seed: seed, message: $0) }
     }
@@ -80,6 +82,7 @@ struct Simulator {
         if rng.chance(0.1) {
             // Every node crashes and restarts: the key expires meanwhile; epochs must still grow.
             let at = rng.between(0, phase * 2 / 3)
+            stats.clusterRestarts += 1
             for node in 0..<parameters.nodes {
                 queue.push(at, .crash(node: node))
                 queue.push(min(at + ttl * 3 / 2, phase), .restart(node: node))
@@ -93,6 +96,7 @@ struct Simulator {
 
     mutating func window(_ begin: SimEvent, _ end: SimEvent, _ shortest: Int64, _ longest: Int64) {
         let start = rng.between(0, parameters.faultPhase)
+        stats.faultWindows += 1
         queue.push(start, begin)
         queue.push(min(start + rng.between(shortest, longest), parameters.faultPhase), end)
     }
@@ -111,6 +115,7 @@ struct Simulator {
             let revision = kv.write(
                 "leader", .put(Array("garbage{".utf8)), expectedSubject: nil, expectedStream: nil, now: now, expiryLag: lag)
             log("operator wrote garbage r\(revision ?? 0)")
+            stats.garbageWrites += 1
             if let revision { broadcastWatch(LeaseWatchEntry(revision: revision, operation: .put(Array("garbage{".utf8)))) }
         case .stepDownLeader:
             if let leader = currentLeader() { deliver(leader, nodes[leader].incarnation, .stepDown) }
@@ -125,6 +130,7 @@ struct Simulator {
     mutating func heal() {
         log("HEAL")
         healed = true
+        healedAt = now
         kvOutageDepth = 0
         for index in nodes.indices {
             if !nodes[index].up { restart(index) }
@@ -193,5 +199,23 @@ struct Simulator {
             nodes[leader].machine.isLeader
         else { return fail("no leader \(label)") }
         log("check ok: n\(leader) leads \(label)")
+        guard label == "at the end" else { return }
+        for node in nodes.indices where nodes[node].machine.knownLeader?.nodeId != "n\(leader)" {
+            fail("n\(node) believes the leader is \(nodes[node].machine.knownLeader.map(String.init(describing:)) ?? "nobody"), not n\(leader)")
+        }
+    }
+
+    /// The timing argument itself, checked after every event: while a host holds the VIP the server still
+    /// holds its lease (same node, same epoch), unless an operator overwrote the key with garbage.
+    mutating func checkHolders() {
+        for node in nodes.indices where nodes[node].vipUntil > now {
+            if healedAt != nil && stats.recoveredAt == nil { stats.recoveredAt = now - healedAt! }
+            // An operator's garbage write: the leader learns of it from the watch or its next CAS.
+            if kv.holdsGarbage(now: now) { continue }
+            let lease = kv.currentLease(now: now)
+            if lease?.nodeId != "n\(node)" || lease?.epoch != nodes[node].vipEpoch {
+                fail("n\(node) holds the VIP (epoch \(nodes[node].vipEpoch)) but the server holds \(lease.map(String.init(describing:)) ?? "no lease")")
+            }
+        }
     }
 }
