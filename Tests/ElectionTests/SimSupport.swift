@@ -81,6 +81,7 @@ struct SimKV {
         var sequence: UInt64
         var operation: Operation
         var expiresAt: Int64
+        var writtenAt: Int64
         /// The parsed lease, for the checker (parsed once per write).
         var record: LeaseRecord?
     }
@@ -88,11 +89,18 @@ struct SimKV {
     let ttl: Int64
     var lastSequence: UInt64 = 0
     var subjects: [String: Message] = [:]
+    /// When the lease subject last became empty.
+    var leaseEmptiedAt: Int64 = 0
+    /// When the lease subject was last written.
+    var leaseWrittenAt: Int64 = 0
 
     init(ttl: Int64) { self.ttl = ttl }
 
     mutating func expire(now: Int64) {
-        for (subject, message) in subjects where message.expiresAt <= now { subjects[subject] = nil }
+        for (subject, message) in subjects where message.expiresAt <= now {
+            if subject == "leader" { leaseEmptiedAt = message.operation == .delete ? message.writtenAt : message.expiresAt }
+            subjects[subject] = nil
+        }
     }
 
     /// Applies a publish; `nil` means an expectation failed (10071).
@@ -105,9 +113,11 @@ struct SimKV {
         if let expectedSubject, expectedSubject != (subjects[subject]?.sequence ?? 0) { return nil }
         lastSequence += 1
         var record: LeaseRecord?
+        if subject == "leader" { leaseWrittenAt = now }
         if subject == "leader", case .put(let bytes) = operation { record = LeaseRecord(bytes: bytes) }
         subjects[subject] = Message(
-            sequence: lastSequence, operation: operation, expiresAt: now + ttl + expiryLag, record: record)
+            sequence: lastSequence, operation: operation, expiresAt: now + ttl + expiryLag, writtenAt: now,
+            record: record)
         return lastSequence
     }
 
@@ -115,6 +125,13 @@ struct SimKV {
     func currentLease(now: Int64) -> LeaseRecord? {
         guard let message = subjects["leader"], message.expiresAt > now else { return nil }
         return message.record
+    }
+
+    /// Since when nobody's lease is on the server (deleted or expired), or `nil` if one is (garbage counts).
+    func freeSince(now: Int64) -> Int64? {
+        guard let message = subjects["leader"] else { return leaseEmptiedAt }
+        if message.operation == .delete { return message.writtenAt }
+        return message.expiresAt <= now ? message.expiresAt : nil
     }
 
     /// Whether the lease key holds an unparseable value right now.

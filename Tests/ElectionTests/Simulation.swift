@@ -63,6 +63,7 @@ enum SimEvent {
     case transferLeader(to: Int)
     case eligibility(node: Int, Bool)
     case heal
+    case crashLeaderForGood
     case checkLeader(String)
 }
 
@@ -90,7 +91,7 @@ struct SimParameters: CustomStringConvertible {
         ttl = shape.0 * 1_000_000
         heartbeat = shape.1 * 1_000_000
         faultPhase = ttl * rng.between(3, 8)
-        healPhase = ttl * 4
+        healPhase = ttl * 5
         loss = rng.unit() * 0.25
         slow = rng.unit() * 0.1
         maxNetDelay = ttl / 100
@@ -108,6 +109,17 @@ struct SimParameters: CustomStringConvertible {
 
     func config(node: Int) -> ElectionConfig {
         ElectionConfig(nodeId: "n\(node)", leaseTTL: .nanoseconds(ttl), heartbeatInterval: .nanoseconds(heartbeat))
+    }
+
+    /// After faults heal, once the lease is free on the server (expired or deleted) a leader exists within
+    /// this: the followers' expiry timers fire late by up to their watch delay and drift, or early and
+    /// then retry; a failed probe costs a read and a retry interval; the create and its ack travel. If every
+    /// node is cooling down the yield is added.
+    func freeBound(allCoolingDown: Bool) -> Int64 {
+        let config = config(node: 0)
+        let retry = config.acquireRetryInterval.nanosecondCount
+        return maxWatchDelay + Int64(2 * drift * Double(ttl)) + maxExpiryLag + 2 * (4 * maxNetDelay + retry)
+            + (allCoolingDown ? config.cooldownYield.nanosecondCount : 0)
     }
 
     /// After faults heal a leader exists within TTL plus this: in-flight requests time out, a lease written
@@ -161,6 +173,8 @@ struct SimStats {
     var clusterRestarts = 0
     var lostMessages = 0
     var garbageWrites = 0
+    /// The longest time after healing that the lease stayed free on the server with no leader.
+    var longestFreeGap: Int64 = 0
     /// Time from healing to the first instant a leader held the VIP (0 if one held it throughout).
     var recoveredAt: Int64?
 }

@@ -20,6 +20,7 @@ import Testing
         let base = Self.environment["SC_SIM_BASE"].flatMap(UInt64.init) ?? 0x5EED_0000
         var total = SimStats()
         var worstRecovery = 0.0
+        var worstFreeGap = Duration.zero
         var failures: [SimFailure] = []
         let started = ContinuousClock.now
         for seed in base..<(base + count) {
@@ -35,13 +36,15 @@ import Testing
             total.garbageWrites += simulator.stats.garbageWrites
             let recovery = Double(simulator.stats.recoveredAt ?? 0) / Double(simulator.parameters.ttl)
             worstRecovery = max(worstRecovery, recovery)
+            worstFreeGap = max(worstFreeGap, .nanoseconds(simulator.stats.longestFreeGap))
         }
         print(
             "election simulation: \(count) schedules in \(ContinuousClock.now - started), "
                 + "\(total.leaderships) leaderships, \(total.faultWindows) fault windows, "
                 + "\(total.clusterRestarts) whole-cluster restarts, \(total.garbageWrites) garbage writes, "
                 + "\(total.lostMessages) lost requests/replies; worst time to a leader after healing: "
-                + "\(worstRecovery) × TTL; \(failures.count) failures")
+                + "\(worstRecovery) × TTL; longest free lease with no leader after healing: \(worstFreeGap); "
+                + "\(failures.count) failures")
         for failure in failures {
             var replay = Simulator(seed: failure.seed, tracing: true)
             _ = replay.run()

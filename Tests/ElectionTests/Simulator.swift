@@ -21,6 +21,7 @@ struct Simulator {
     var lastLeaderEpoch: UInt64 = 0
     var stats = SimStats()
     var healedAt: Int64?
+    var freeGap: (start: Int64, allowed: Int64)?
     let trace: SimTrace?
     var failure: String?
 
@@ -47,6 +48,7 @@ struct Simulator {
             now = time
             handle(event)
             checkHolders()
+            checkFailover()
         }
         return failure.map { SimFailure(seed: seed, message: $0) }
     }
@@ -91,6 +93,7 @@ struct Simulator {
         queue.push(phase, .heal)
         let bound = parameters.ttl + parameters.livenessBound
         queue.push(phase + bound, .checkLeader("within TTL + \(parameters.livenessBound / 1_000_000)ms of healing"))
+        queue.push(phase + bound + ttl / 4, .crashLeaderForGood)
         queue.push(phase + parameters.healPhase, .checkLeader("at the end"))
     }
 
@@ -123,6 +126,9 @@ struct Simulator {
             if let leader = currentLeader() { deliver(leader, nodes[leader].incarnation, .transfer("n\(target)")) }
         case .eligibility(let node, let eligible): deliver(node, nodes[node].incarnation, .eligible(eligible))
         case .heal: heal()
+        case .crashLeaderForGood:
+            // kill -9 after healing: the survivors must take over within TTL plus milliseconds.
+            if let leader = currentLeader() { crash(leader) }
         case .checkLeader(let label): checkLeader(label)
         }
     }
@@ -200,8 +206,32 @@ struct Simulator {
         else { return fail("no leader \(label)") }
         log("check ok: n\(leader) leads \(label)")
         guard label == "at the end" else { return }
-        for node in nodes.indices where nodes[node].machine.knownLeader?.nodeId != "n\(leader)" {
+        for node in nodes.indices where nodes[node].up && nodes[node].machine.knownLeader?.nodeId != "n\(leader)" {
             fail("n\(node) believes the leader is \(nodes[node].machine.knownLeader.map(String.init(describing:)) ?? "nobody"), not n\(leader)")
+        }
+    }
+
+    /// Reactivity, after the faults healed (the leader is then killed for good): once a lease written after
+    /// healing is free on the server, a leader follows within
+    /// ``SimParameters/freeBound(allCoolingDown:)`` (a crashed leader costs the TTL plus milliseconds).
+    mutating func checkFailover() {
+        guard let healedAt else { return }
+        if nodes.contains(where: { $0.vipUntil > now }) {
+            if let gap = freeGap { stats.longestFreeGap = max(stats.longestFreeGap, now - gap.start) }
+            freeGap = nil
+            return
+        }
+        if let gap = freeGap {
+            if now - gap.start > gap.allowed {
+                fail("the lease has been free since \(Double(gap.start) / 1e6)ms and nobody leads")
+            }
+        } else if let free = kv.freeSince(now: now), kv.leaseWrittenAt >= healedAt {
+            // (A lease last written before healing may have been seen first only at healing, by a node
+            // that was paused, cut off or restarting: its expiry is then bounded by the TTL check instead.)
+            let coolingDown = nodes.allSatisfy { node in
+                node.machine.cooldownUntil.map { node.local(now) < $0 } ?? false
+            }
+            freeGap = (max(free, healedAt), parameters.freeBound(allCoolingDown: coolingDown))
         }
     }
 
