@@ -106,15 +106,16 @@ def check_stats(doc, service_id, where, expect_counts):
         check(fail.get("last_error") == "400:bad input", f"{where}: fail last_error {fail.get('last_error')!r}")
 
 
-async def collect(nc, subject, wait=0.5, body=b"", headers=None):
-    """Scatter-gather like `nats micro`: publish on an inbox, take every reply within `wait` seconds."""
+async def collect(nc, subject, first=3.0, wait=0.3, body=b"", headers=None):
+    """Scatter-gather like `nats micro`: publish on an inbox; the first reply may take `first` seconds,
+    then stop once `wait` seconds pass without another."""
     inbox = nc.new_inbox()
     sub = await nc.subscribe(inbox)
     await nc.publish(subject, body, reply=inbox, headers=headers)
     replies = []
     try:
         while True:
-            msg = await sub.next_msg(timeout=wait)
+            msg = await sub.next_msg(timeout=wait if replies else first)
             replies.append(msg)
     except nats.errors.TimeoutError:
         pass

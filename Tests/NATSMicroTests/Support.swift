@@ -15,9 +15,10 @@ func connect(_ server: NATSServer, name: String = "micro-test") async throws -> 
 }
 
 /// Scatter-gather like `nats micro`: publishes with an inbox reply and collects every reply that arrives
-/// until `quiet` passes without one.
+/// until `quiet` passes without one (waiting up to `firstReply` for the first).
 func gather(
-    _ connection: NATSConnection, _ subject: String, body: String = "", quiet: Duration = .milliseconds(300)
+    _ connection: NATSConnection, _ subject: String, body: String = "", firstReply: Duration = .seconds(3),
+    quiet: Duration = .milliseconds(300)
 ) async throws -> [NATSMessage] {
     let inbox = connection.newInbox()
     let subscription = try connection.subscribe(to: inbox)
@@ -27,6 +28,9 @@ func gather(
     let reader = Task {
         for await message in subscription { collected.append(message) }
     }
+    // Like the nats CLI: the first reply may take up to `firstReply`, then stop once `quiet` passes without one.
+    let deadline = ContinuousClock.now + firstReply
+    while collected.count == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
     var seen = -1
     while seen != collected.count {
         seen = collected.count
@@ -37,7 +41,7 @@ func gather(
     return collected.messages
 }
 
-/// Thread-safe accumulator for ``gather(_:_:body:quiet:)``.
+/// Thread-safe accumulator for ``gather(_:_:body:firstReply:quiet:)``.
 final class Collected: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [NATSMessage] = []
