@@ -6,7 +6,8 @@ Started by bench-nats, which owns the nats-server and the echo responder (a Swif
 
 Usage: nats_py_bench.py --server URL [--requests N] [--publishes N] [--kv-updates N] [--bucket NAME]
 Prints one JSON object on the last line of stdout:
-  {"client": "nats-py 2.16.0", "reqrep_p50_us": .., "reqrep_p99_us": .., "publish_msgs_per_s": ..,
+  {"client": "nats-py 2.16.0", "reqrep_p50_us": .., "reqrep_p99_us": .., "flush_p50_us": .., "flush_p99_us": ..,
+   "publish_msgs_per_s": ..,
    "kv_p50_us": .., "kv_p99_us": ..}
 """
 import argparse
@@ -31,6 +32,18 @@ async def request_reply(nc, count, payload):
     for _ in range(count):
         start = time.perf_counter_ns()
         await nc.request("bench.echo", payload, timeout=5)
+        samples.append(time.perf_counter_ns() - start)
+    return percentile(samples, 50), percentile(samples, 99)
+
+
+async def ping_pong(nc, count):
+    """Diagnostic: a PING/PONG round trip through the server (flush), no responder involved."""
+    for _ in range(min(500, count)):
+        await nc.flush(timeout=5)
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter_ns()
+        await nc.flush(timeout=5)
         samples.append(time.perf_counter_ns() - start)
     return percentile(samples, 50), percentile(samples, 99)
 
@@ -77,6 +90,7 @@ async def main():
 
     result = {"client": f"nats-py {version}"}
     result["reqrep_p50_us"], result["reqrep_p99_us"] = await request_reply(nc, args.requests, payload)
+    result["flush_p50_us"], result["flush_p99_us"] = await ping_pong(nc, args.requests)
     result["publish_msgs_per_s"] = await publish(nc, args.publishes, payload)
     if args.kv_updates > 0:
         result["kv_p50_us"], result["kv_p99_us"] = await kv_updates(nc, args.kv_updates, args.bucket, payload)

@@ -45,6 +45,8 @@ struct BenchResult: Codable {
     var client: String
     var reqrepP50: Double?
     var reqrepP99: Double?
+    var flushP50: Double?
+    var flushP99: Double?
     var publishRate: Double?
     var kvP50: Double?
     var kvP99: Double?
@@ -54,6 +56,8 @@ struct BenchResult: Codable {
         case client
         case reqrepP50 = "reqrep_p50_us"
         case reqrepP99 = "reqrep_p99_us"
+        case flushP50 = "flush_p50_us"
+        case flushP99 = "flush_p99_us"
         case publishRate = "publish_msgs_per_s"
         case kvP50 = "kv_p50_us"
         case kvP99 = "kv_p99_us"

@@ -17,6 +17,8 @@ func printTable(swift: BenchResult, python: BenchResult?, arguments: BenchArgume
         "≤ 100 µs and ≥ 4× nats-py",
         verdict(swift.reqrepP50.map { $0 <= 100 }, reqRatio.map { $0 >= 4 }))
     row("request/reply p99 (µs)", swift.reqrepP99, python?.reqrepP99, ratio(python?.reqrepP99, swift.reqrepP99), "-", "")
+    row("PING/PONG flush p50 (µs)", swift.flushP50, python?.flushP50, ratio(python?.flushP50, swift.flushP50),
+        "diagnostic (no responder)", "")
     let pubRatio = ratio(swift.publishRate, python?.publishRate)
     row("publish 16 B (msgs/s)", swift.publishRate, python?.publishRate, pubRatio,
         "≥ 1,000,000/s and ≥ 4× nats-py",
@@ -25,6 +27,8 @@ func printTable(swift: BenchResult, python: BenchResult?, arguments: BenchArgume
         verdict(swift.kvP50.map { $0 <= 150 }, true))
     row("KV CAS update p99 (µs)", swift.kvP99, python?.kvP99, ratio(python?.kvP99, swift.kvP99), "-", "")
     print("")
+    print("PING/PONG flush = one round trip through the server with no responder: the client's own share of")
+    print("the request/reply latency; the rest is the (shared) Swift responder and the server.")
     print("ratio = how many times better the Swift client is (latency: nats-py / Swift; rate: Swift / nats-py).")
     if let note = swift.kvNote { print("KV (Swift): \(note)") }
     if python == nil { print("nats-py was not run (--no-python or no --py-script): ratios are missing.") }

@@ -21,6 +21,7 @@ func measureSwift(url: String, arguments: BenchArguments) async throws -> BenchR
     let connection = try await NATSConnection.connect(NATSOptions(servers: [url], name: "bench-swift"))
     try await connection.flush()
     (result.reqrepP50, result.reqrepP99) = try await measureRequests(connection, count: arguments.requests)
+    (result.flushP50, result.flushP99) = try await measureFlush(connection, count: arguments.requests)
     result.publishRate = try await measurePublish(connection, count: arguments.publishes)
     try await measureKeyValue(connection, count: arguments.kvUpdates, into: &result)
     await connection.close()
@@ -35,6 +36,20 @@ private func measureRequests(_ connection: NATSConnection, count: Int) async thr
     for _ in 0..<count {
         let start = clock.now
         _ = try await connection.request(benchPayload, to: "bench.echo")
+        samples.append(clock.now - start)
+    }
+    return (percentile(samples, 50), percentile(samples, 99))
+}
+
+/// Diagnostic: a PING/PONG round trip through the server (`flush()`), no responder involved.
+private func measureFlush(_ connection: NATSConnection, count: Int) async throws -> (Double, Double) {
+    for _ in 0..<min(500, count) { try await connection.flush() }
+    let clock = ContinuousClock()
+    var samples: [Duration] = []
+    samples.reserveCapacity(count)
+    for _ in 0..<count {
+        let start = clock.now
+        try await connection.flush()
         samples.append(clock.now - start)
     }
     return (percentile(samples, 50), percentile(samples, 99))
