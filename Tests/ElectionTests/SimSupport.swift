@@ -25,20 +25,37 @@ struct SimRNG: RandomNumberGenerator {
     mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
 
-/// A binary min-heap of timed elements; ties keep insertion order, so runs are deterministic.
+/// A binary min-heap of timed elements; ties keep insertion order, so runs are deterministic. The heap
+/// moves small keys only; elements stay in a slot array.
 struct EventQueue<Element> {
-    private var heap: [(time: Int64, order: UInt64, element: Element)] = []
+    private struct Key {
+        var time: Int64
+        var order: UInt64
+        var slot: Int
+    }
+
+    private var heap: [Key] = []
+    private var slots: [Element?] = []
+    private var freeSlots: [Int] = []
     private var counter: UInt64 = 0
 
     var isEmpty: Bool { heap.isEmpty }
 
     mutating func push(_ time: Int64, _ element: Element) {
         counter += 1
-        heap.append((time, counter, element))
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = element
+        } else {
+            slot = slots.count
+            slots.append(element)
+        }
+        heap.append(Key(time: time, order: counter, slot: slot))
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard less(child, parent) else { break }
+            guard Self.less(heap[child], heap[parent]) else { break }
             heap.swapAt(child, parent)
             child = parent
         }
@@ -53,17 +70,19 @@ struct EventQueue<Element> {
             let left = 2 * parent + 1
             let right = left + 1
             var smallest = parent
-            if left < heap.count, less(left, smallest) { smallest = left }
-            if right < heap.count, less(right, smallest) { smallest = right }
+            if left < heap.count, Self.less(heap[left], heap[smallest]) { smallest = left }
+            if right < heap.count, Self.less(heap[right], heap[smallest]) { smallest = right }
             if smallest == parent { break }
             heap.swapAt(parent, smallest)
             parent = smallest
         }
-        return (top.time, top.element)
+        let element = slots[top.slot].take()!
+        freeSlots.append(top.slot)
+        return (top.time, element)
     }
 
-    private func less(_ a: Int, _ b: Int) -> Bool {
-        heap[a].time < heap[b].time || (heap[a].time == heap[b].time && heap[a].order < heap[b].order)
+    private static func less(_ a: Key, _ b: Key) -> Bool {
+        a.time < b.time || (a.time == b.time && a.order < b.order)
     }
 }
 

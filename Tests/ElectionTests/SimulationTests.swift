@@ -14,10 +14,11 @@ import Testing
 @Suite struct SimulationTests {
     static let environment = ProcessInfo.processInfo.environment
 
-    @Test func thousandsOfSeededSchedules() throws {
+    /// Three shards of the seed range, run in parallel by Swift Testing.
+    @Test(arguments: 0..<3) func thousandsOfSeededSchedules(shard: UInt64) throws {
         guard Self.environment["SC_SIM_SEED"] == nil else { return }
-        let count = Self.environment["SC_SIM_COUNT"].flatMap(UInt64.init) ?? 1500
-        let base = Self.environment["SC_SIM_BASE"].flatMap(UInt64.init) ?? 0x5EED_0000
+        let count = (Self.environment["SC_SIM_COUNT"].flatMap(UInt64.init) ?? 1500) / 3
+        let base = (Self.environment["SC_SIM_BASE"].flatMap(UInt64.init) ?? 0x5EED_0000) + shard * count
         var total = SimStats()
         var worstRecovery = 0.0
         var worstFreeGap = Duration.zero
@@ -39,7 +40,7 @@ import Testing
             worstFreeGap = max(worstFreeGap, .nanoseconds(simulator.stats.longestFreeGap))
         }
         print(
-            "election simulation: \(count) schedules in \(ContinuousClock.now - started), "
+            "election simulation shard \(shard): seeds \(base)..<\(base + count), \(count) schedules in \(ContinuousClock.now - started), "
                 + "\(total.leaderships) leaderships, \(total.faultWindows) fault windows, "
                 + "\(total.clusterRestarts) whole-cluster restarts, \(total.garbageWrites) garbage writes, "
                 + "\(total.lostMessages) lost requests/replies; worst time to a leader after healing: "

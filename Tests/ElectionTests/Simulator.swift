@@ -216,7 +216,7 @@ struct Simulator {
     /// ``SimParameters/freeBound(allCoolingDown:)`` (a crashed leader costs the TTL plus milliseconds).
     mutating func checkFailover() {
         guard let healedAt else { return }
-        if nodes.contains(where: { $0.vipUntil > now }) {
+        if nodes.indices.contains(where: { nodes[$0].vipUntil > now }) {
             if let gap = freeGap { stats.longestFreeGap = max(stats.longestFreeGap, now - gap.start) }
             freeGap = nil
             return
@@ -228,8 +228,8 @@ struct Simulator {
         } else if let free = kv.freeSince(now: now), kv.leaseWrittenAt >= healedAt {
             // (A lease last written before healing may have been seen first only at healing, by a node
             // that was paused, cut off or restarting: its expiry is then bounded by the TTL check instead.)
-            let coolingDown = nodes.allSatisfy { node in
-                node.machine.cooldownUntil.map { node.local(now) < $0 } ?? false
+            let coolingDown = nodes.indices.allSatisfy { node in
+                nodes[node].machine.cooldownUntil.map { nodes[node].local(now) < $0 } ?? false
             }
             freeGap = (max(free, healedAt), parameters.freeBound(allCoolingDown: coolingDown))
         }
