@@ -80,12 +80,16 @@ public struct KeyValueWatcher: AsyncSequence, Sendable {
     /// The iterator; all state lives in the watcher.
     public struct Iterator: AsyncIteratorProtocol {
         let watcher: KeyValueWatcher
-        var messages: OrderedConsumer.Iterator
 
         /// The next event; `nil` after ``KeyValueWatcher/stop()``.
         public mutating func next() async throws -> KeyValueWatchEvent? {
             if watcher.state.takeUpToDate() { return .upToDate }
-            while let message = try await messages.next() {
+            while let delivery = try await watcher.consumer.engine.nextDelivery(reportIdle: true) {
+                guard case .message(let message) = delivery else {
+                    // An idle heartbeat: nothing is pending (e.g. initial values expired before delivery).
+                    if watcher.state.idle() { return .upToDate }
+                    continue
+                }
                 let entry = watcher.kv.entry(from: message)
                 let caughtUp = watcher.state.received(delta: entry.delta)
                 if watcher.ignoreDeletes && entry.operation != .put {
@@ -99,7 +103,7 @@ public struct KeyValueWatcher: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(watcher: self, messages: consumer.makeAsyncIterator())
+        Iterator(watcher: self)
     }
 
     /// Stops the watch and deletes its consumer.
@@ -139,6 +143,16 @@ final class WatchState: Sendable {
                 return true
             }
             return false
+        }
+    }
+
+    /// The consumer is idle: the initial data is complete. Returns true if upToDate is to be sent now.
+    func idle() -> Bool {
+        counters.withLock { counters in
+            guard !counters.sent else { return false }
+            counters.due = true
+            counters.sent = true
+            return true
         }
     }
 

@@ -85,6 +85,8 @@ actor OrderedConsumerEngine {
     private var positioned = false
     private var lastActivity: ContinuousClock.Instant
     private var resetReason: String?
+    /// A heartbeat confirmed that everything sent so far was received.
+    private var sawIdleHeartbeat = false
     private var finished = false
     private(set) var recreations = 0
     /// Why the consumer was last recreated (diagnostics).
@@ -134,8 +136,24 @@ actor OrderedConsumerEngine {
         return reply.numPending ?? 0
     }
 
+    /// What ``nextDelivery(reportIdle:)`` hands out.
+    enum Delivery: Sendable {
+        case message(JetStreamMessage)
+        /// An idle heartbeat arrived that agrees with what was received: the server has nothing
+        /// more to deliver right now.
+        case idle
+    }
+
     /// The next message for the application, handling everything else on the way.
     func next() async throws -> JetStreamMessage? {
+        while let delivery = try await nextDelivery(reportIdle: false) {
+            if case .message(let message) = delivery { return message }
+        }
+        return nil
+    }
+
+    /// The next message, or (with `reportIdle`) a sign that the consumer is caught up.
+    func nextDelivery(reportIdle: Bool) async throws -> Delivery? {
         while !finished {
             if Task.isCancelled { return nil }
             if let reason = resetReason { try await recreate(reason: reason) }
@@ -158,7 +176,11 @@ actor OrderedConsumerEngine {
             case .message(let generation, let message):
                 guard generation == self.generation else { continue }
                 lastActivity = clock.now
-                if let delivered = await handle(message) { return delivered }
+                if let delivered = await handle(message) { return .message(delivered) }
+                if sawIdleHeartbeat {
+                    sawIdleHeartbeat = false
+                    if reportIdle { return .idle }
+                }
             }
         }
         return nil
@@ -217,10 +239,13 @@ actor OrderedConsumerEngine {
         }
         if let stalled = message.headers?["Nats-Consumer-Stalled"], !stalled.isEmpty {
             try? await js.connection.publish(ByteBuffer(), to: stalled)
+            return
         }
         if let text = message.headers?["Nats-Last-Consumer"], let last = UInt64(text), last != expectedConsumerSeq - 1 {
             resetReason = "heartbeat says consumer sequence \(last), received \(expectedConsumerSeq - 1)"
+            return
         }
+        sawIdleHeartbeat = true
     }
 
     // MARK: Creation

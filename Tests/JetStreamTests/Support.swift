@@ -1,5 +1,6 @@
 import Foundation
 import JetStream
+import Logging
 import NATSClient
 import NATSTestSupport
 import Synchronization
@@ -12,22 +13,46 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 /// Connects a client suited to tests: fast keepalive and reconnects, ordered server list.
-func connect(_ urls: [String], reconnectWait: Duration = .milliseconds(200)) async throws -> NATSConnection {
+func connect(
+    _ urls: [String], reconnectWait: Duration = .milliseconds(200), log: LogRecorder? = nil
+) async throws -> NATSConnection {
     var options = NATSOptions(
         servers: urls, pingInterval: .seconds(1), maxPingsOutstanding: 2, connectTimeout: .seconds(2),
         reconnectWait: reconnectWait, maxReconnects: -1)
     options.retainServerOrder = true
-    return try await NATSConnection.connect(options)
+    guard let log else { return try await NATSConnection.connect(options) }
+    var logger = Logger(label: "nats-test") { _ in log }
+    logger.logLevel = .debug
+    return try await NATSConnection.connect(options, logger: logger)
+}
+
+/// Keeps the messages a client logs, so tests can wait for "reconnect attempt failed" and know the
+/// client is now pausing for its reconnect wait.
+final class LogRecorder: LogHandler, @unchecked Sendable {
+    private let lines = Mutex<[String]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .debug
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lines.withLock { $0.append(event.message.description) }
+    }
+
+    func count(_ text: String) -> Int { lines.withLock { $0.filter { $0.contains(text) }.count } }
 }
 
 /// Runs `body` against a fresh single JetStream server and a connected client, then tears both down.
 func withJetStream<T>(
-    reconnectWait: Duration = .milliseconds(200),
+    reconnectWait: Duration = .milliseconds(200), log: LogRecorder? = nil,
     _ body: (NATSServer, NATSConnection, JetStreamContext) async throws -> T
 ) async throws -> T {
     let server = try NATSServer()
     defer { server.remove() }
-    let connection = try await connect([server.url], reconnectWait: reconnectWait)
+    let connection = try await connect([server.url], reconnectWait: reconnectWait, log: log)
     let js = JetStreamContext(connection: connection)
     do {
         let result = try await body(server, connection, js)

@@ -250,3 +250,34 @@ struct ReplyDecodingTests {
         #expect(MessageSelector.sequence(9).json == Data(#"{"seq":9}"#.utf8))
     }
 }
+
+@Suite("Watch up-to-date marker")
+struct WatchStateTests {
+    @Test func dueAfterTheInitialCountOrDeltaZero() {
+        let byCount = WatchState(initialPending: 2, upToDateDue: false)
+        #expect(!byCount.takeUpToDate())
+        #expect(!byCount.received(delta: 5))
+        #expect(byCount.received(delta: 5))
+        #expect(byCount.takeUpToDate())
+        #expect(!byCount.takeUpToDate())
+        #expect(!byCount.received(delta: 0))
+        #expect(!byCount.idle())
+
+        let byDelta = WatchState(initialPending: 10, upToDateDue: false)
+        #expect(byDelta.received(delta: 0))
+        #expect(byDelta.takeUpToDate())
+        #expect(!byDelta.takeUpToDate())
+    }
+
+    @Test func immediateAndIdleFallback() {
+        let immediate = WatchState(initialPending: 0, upToDateDue: true)
+        #expect(immediate.takeUpToDate())
+        #expect(!immediate.takeUpToDate())
+        #expect(!immediate.idle())
+        // Initial values that expired before delivery: the first idle heartbeat ends the initial phase.
+        let expired = WatchState(initialPending: 3, upToDateDue: false)
+        #expect(expired.idle())
+        #expect(!expired.idle())
+        #expect(!expired.takeUpToDate())
+    }
+}

@@ -104,17 +104,24 @@ struct WatchTests {
     /// The server is killed and restarted on the same port and store while a watch is live. Updates
     /// made after the restart (one of them while the watcher's client is still disconnected) arrive
     /// exactly once; nothing is lost or repeated.
-    @Test func watchSurvivesServerRestart() async throws {
-        try await withJetStream(reconnectWait: .seconds(3)) { server, connection, js in
+    /// With 30 s heartbeats only the client's `.reconnected` event can trigger the recreation in time;
+    /// with 1 s heartbeats either path may.
+    @Test(arguments: [1, 30])
+    func watchSurvivesServerRestart(heartbeatSeconds: Int) async throws {
+        let log = LogRecorder()
+        try await withJetStream(reconnectWait: .seconds(5), log: log) { server, connection, js in
             let kv = try await js.createKeyValue(KeyValueConfig(bucket: bucketName("restart"), history: 10))
             _ = try await kv.put("k", "before")
-            let recorder = WatchRecorder(try await kv.watch(options: KeyValueWatchOptions(idleHeartbeat: .seconds(1))))
+            let recorder = WatchRecorder(
+                try await kv.watch(options: KeyValueWatchOptions(idleHeartbeat: .seconds(heartbeatSeconds))))
             try await recorder.waitForEvents(2)
             _ = try await kv.put("k", "live")
             try await recorder.waitForRevision(2)
 
             server.kill()
             try await eventually("the client to notice") { !connection.isConnected }
+            // After one failed attempt the client pauses for its 5 s reconnect wait: restart and write now.
+            try await eventually("a failed reconnect attempt") { log.count("reconnect attempt failed") > 0 }
             try server.start()
             // A second client writes while the watcher's client is still waiting to reconnect.
             let writer = try await connect([server.url])
@@ -126,7 +133,7 @@ struct WatchTests {
             for index in 0..<5 {
                 expected.append(try await kv.put("k", "after-\(index)"))
             }
-            try await recorder.waitForRevision(expected.last ?? 0, timeout: .seconds(30))
+            try await recorder.waitForRevision(expected.last ?? 0, timeout: .seconds(20))
             // Let anything extra (a repeat) arrive before judging.
             _ = try await kv.put("other", "fence")
             try await recorder.waitForRevision((expected.last ?? 0) + 1)
