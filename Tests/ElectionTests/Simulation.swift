@@ -124,12 +124,12 @@ struct SimParameters: CustomStringConvertible {
 
     /// After faults heal a leader exists within TTL plus this: in-flight requests time out, a lease written
     /// just before the heal expires (late by the server's expiry lag), the followers' timers fire (late by
-    /// their drift and watch delay), a cooling-down node yields, and a create and its ack travel.
-    var livenessBound: Int64 {
+    /// their drift and watch delay), a create and its ack travel; if every node is cooling down, the yield.
+    func livenessBound(allCoolingDown: Bool) -> Int64 {
         let config = config(node: 0)
         return requestTimeout + maxExpiryLag + maxWatchDelay + 6 * maxNetDelay + Int64(2 * drift * Double(ttl))
-            + config.cooldownYield.nanosecondCount + 3 * config.acquireRetryInterval.nanosecondCount
-            + config.renewRetryInterval.nanosecondCount
+            + 3 * config.acquireRetryInterval.nanosecondCount + config.renewRetryInterval.nanosecondCount
+            + (allCoolingDown ? config.cooldownYield.nanosecondCount : 0)
     }
 }
 

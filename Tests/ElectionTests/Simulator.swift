@@ -91,9 +91,6 @@ struct Simulator {
             }
         }
         queue.push(phase, .heal)
-        let bound = parameters.ttl + parameters.livenessBound
-        queue.push(phase + bound, .checkLeader("within TTL + \(parameters.livenessBound / 1_000_000)ms of healing"))
-        queue.push(phase + bound + ttl / 4, .crashLeaderForGood)
         queue.push(phase + parameters.healPhase, .checkLeader("at the end"))
     }
 
@@ -137,6 +134,9 @@ struct Simulator {
         log("HEAL")
         healed = true
         healedAt = now
+        let bound = parameters.livenessBound(allCoolingDown: allCoolingDown())
+        queue.push(now + parameters.ttl + bound, .checkLeader("within TTL + \(bound / 1_000_000)ms of healing"))
+        queue.push(now + parameters.ttl + bound + parameters.ttl / 4, .crashLeaderForGood)
         kvOutageDepth = 0
         for index in nodes.indices {
             if !nodes[index].up { restart(index) }
@@ -228,10 +228,13 @@ struct Simulator {
         } else if let free = kv.freeSince(now: now), kv.leaseWrittenAt >= healedAt {
             // (A lease last written before healing may have been seen first only at healing, by a node
             // that was paused, cut off or restarting: its expiry is then bounded by the TTL check instead.)
-            let coolingDown = nodes.indices.allSatisfy { node in
-                nodes[node].machine.cooldownUntil.map { nodes[node].local(now) < $0 } ?? false
-            }
-            freeGap = (max(free, healedAt), parameters.freeBound(allCoolingDown: coolingDown))
+            freeGap = (max(free, healedAt), parameters.freeBound(allCoolingDown: allCoolingDown()))
+        }
+    }
+
+    func allCoolingDown() -> Bool {
+        nodes.indices.allSatisfy { node in
+            nodes[node].machine.cooldownUntil.map { nodes[node].local(now) < $0 } ?? false
         }
     }
 
