@@ -57,16 +57,19 @@ func jsonObject(_ message: NATSMessage, sourceLocation: SourceLocation = #_sourc
 }
 
 /// The venv python the Makefile exports as `SC_PYTHON`, else `<package root>/.venv/bin/python`.
-/// Records a failure (not a skip) naming the fix when neither exists.
-func pythonExecutable(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+/// Throws ``PythonMissing`` (a failure, not a skip) naming the fix when neither exists.
+func pythonExecutable() throws -> String {
     let candidates = [ProcessInfo.processInfo.environment["SC_PYTHON"], "\(packageRoot)/.venv/bin/python"]
     for case let path? in candidates where !path.isEmpty && FileManager.default.isExecutableFile(atPath: path) {
         return path
     }
-    Issue.record(
-        "No Python with nats-py: set SC_PYTHON or run `make py-deps` (creates \(packageRoot)/.venv)",
-        sourceLocation: sourceLocation)
-    throw CancellationError()
+    throw PythonMissing(
+        description: "No Python with nats-py: set SC_PYTHON or run `make py-deps` (creates \(packageRoot)/.venv)")
+}
+
+/// Thrown (so the test fails, never skips) when the interop peer is not installed.
+struct PythonMissing: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// Runs a python script from `Tests/Interop` and returns its exit status and combined output, without
