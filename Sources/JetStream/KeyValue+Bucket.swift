@@ -16,20 +16,21 @@ extension JetStreamContext {
                 return try await updateStream(stream)
             }
         }
-        _ = try await withRetries { _ in try await streamInfo(stream.name) }
-        return KeyValue(bucket: config.bucket, js: self)
+        let info = try await withRetries { _ in try await streamInfo(stream.name) }
+        return KeyValue(bucket: config.bucket, js: self, allowsDirect: info.config.allowDirect == true)
     }
 
-    /// Binds to an existing bucket.
+    /// Binds to an existing bucket (also one made by another client; see ``KeyValue/allowsDirect``).
     /// - Throws: ``KeyValueError`` `.bucketNotFound` when there is no such bucket.
     public func keyValue(_ bucket: String) async throws -> KeyValue {
         try KeyValue.checkBucketName(bucket)
+        let info: StreamInfo
         do {
-            _ = try await streamInfo("KV_\(bucket)")
+            info = try await streamInfo("KV_\(bucket)")
         } catch let error as JetStreamError where error.errCode == 10059 {
             throw KeyValueError(.bucketNotFound, bucket: bucket, "\(error)")
         }
-        return KeyValue(bucket: bucket, js: self)
+        return KeyValue(bucket: bucket, js: self, allowsDirect: info.config.allowDirect == true)
     }
 
     /// Deletes a bucket and all its keys.

@@ -19,13 +19,18 @@ public struct KeyValue: Sendable {
     public let streamName: String
     /// The JetStream context used for every call.
     public let js: JetStreamContext
+    /// Whether the bucket's stream allows `DIRECT.GET`. Buckets made by other clients may not
+    /// (nats-py's default); their non-consistent reads then go through the leader as well, because
+    /// nats-server leaves direct gets on such streams unanswered.
+    public let allowsDirect: Bool
     /// `$KV.<bucket>.`
     let subjectPrefix: String
 
-    init(bucket: String, js: JetStreamContext) {
+    init(bucket: String, js: JetStreamContext, allowsDirect: Bool) {
         self.bucket = bucket
         self.streamName = "KV_\(bucket)"
         self.js = js
+        self.allowsDirect = allowsDirect
         self.subjectPrefix = "$KV.\(bucket)."
     }
 
@@ -60,7 +65,7 @@ public struct KeyValue: Sendable {
         let message: StreamMessage?
         do {
             message =
-                consistent
+                consistent || !allowsDirect
                 ? try await js.getMessage(stream: streamName, selector)
                 : try await js.directGet(stream: streamName, selector)
         } catch let error as JetStreamError where error.errCode == 10059 {

@@ -187,4 +187,22 @@ struct KeyValueTests {
             await #expect(throws: KeyValueError.self) { try await js.keyValue(name) }
         }
     }
+
+    /// A bucket made without `allow_direct` (nats-py's default): reads fall back to the leader
+    /// instead of timing out on DIRECT.GET.
+    @Test func bucketWithoutDirectGetIsReadThroughTheLeader() async throws {
+        try await withJetStream { _, _, js in
+            var stream = KeyValueConfig(bucket: "nodirect").streamConfig
+            stream.allowDirect = false
+            _ = try await js.createStream(stream)
+            var quick = js
+            quick.requestTimeout = .seconds(1)
+            let kv = try await quick.keyValue("nodirect")
+            #expect(!kv.allowsDirect)
+            let revision = try await kv.put("k", "v")
+            #expect(try await kv.get("k")?.revision == revision)
+            #expect(try await kv.get("k", revision: revision)?.string == "v")
+            #expect(try await js.createKeyValue(KeyValueConfig(bucket: "direct")).allowsDirect)
+        }
+    }
 }
