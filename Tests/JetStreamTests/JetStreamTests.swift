@@ -66,6 +66,12 @@ struct JetStreamAPITests {
             let once = try await js.publish("d", to: "exp.d", options: PublishOptions(msgID: "order-17"))
             let twice = try await js.publish("d", to: "exp.d", options: PublishOptions(msgID: "order-17"))
             #expect(!once.duplicate && twice.duplicate && twice.seq == once.seq)
+            // The de-duplication check comes before the expectations: a retried CAS write that had
+            // already landed reports its original sequence, not "wrong last sequence".
+            let cas = PublishOptions(msgID: "cas-1", expectedLastSubjectSequence: 0)
+            let landed = try await js.publish("v", to: "exp.cas", options: cas)
+            let retried = try await js.publish("v", to: "exp.cas", options: cas)
+            #expect(retried.duplicate && retried.seq == landed.seq)
             do {
                 _ = try await js.publish("e", to: "exp.e", options: PublishOptions(expectedStream: "OTHER"))
                 Issue.record("expected stream mismatch accepted")
@@ -78,7 +84,7 @@ struct JetStreamAPITests {
             } catch let error as JetStreamError {
                 #expect(error.errCode == 10070)
             }
-            #expect(try await js.streamInfo("EXP").state.lastSeq == 3)
+            #expect(try await js.streamInfo("EXP").state.lastSeq == 4)
             // No stream captures the subject: no responders, reported after a short retry budget.
             var quick = js
             quick.retryBudget = .milliseconds(300)

@@ -146,4 +146,28 @@ struct WatchTests {
             await writer.close()
         }
     }
+
+    @Test func stopEndsTheWatchAndClosingTheConnectionThrows() async throws {
+        let server = try NATSServer()
+        defer { server.remove() }
+        let connection = try await connect([server.url])
+        let kv = try await JetStreamContext(connection: connection).createKeyValue(
+            KeyValueConfig(bucket: bucketName("end")))
+        let stopped = try await kv.watch()
+        var iterator = stopped.makeAsyncIterator()
+        #expect(try await iterator.next() == .upToDate)
+        await stopped.stop()
+        #expect(try await iterator.next() == nil)
+
+        let closing = try await kv.watch()
+        var other = closing.makeAsyncIterator()
+        #expect(try await other.next() == .upToDate)
+        await connection.close()
+        do {
+            let event = try await other.next()
+            Issue.record("watch went on after close: \(String(describing: event))")
+        } catch let error as JetStreamError {
+            #expect(error.kind == .connectionClosed)
+        }
+    }
 }
