@@ -47,11 +47,15 @@ extension JetStreamContext {
     /// - Returns: the message, or `nil` when the server answered 404 (no such message).
     /// - Throws: ``JetStreamError`` (`.timeout` when no replica answered).
     public func directGet(stream: String, _ selector: MessageSelector) async throws -> StreamMessage? {
+        try await directGet(stream: stream, selector, timeout: requestTimeout)
+    }
+
+    func directGet(stream: String, _ selector: MessageSelector, timeout: Duration) async throws -> StreamMessage? {
         try Self.checkStreamName(stream)
         let subject = "\(apiPrefix).DIRECT.GET.\(stream)"
         let reply: NATSMessage
         do {
-            reply = try await connection.request(ByteBuffer(bytes: selector.json), to: subject, timeout: requestTimeout)
+            reply = try await connection.request(ByteBuffer(bytes: selector.json), to: subject, timeout: timeout)
         } catch {
             throw JetStreamError.from(error, subject: subject)
         }
@@ -63,10 +67,14 @@ extension JetStreamContext {
     /// - Returns: the message, or `nil` on 10037 (no message found).
     /// - Throws: ``JetStreamError`` (10059 stream not found, `.timeout`, `.noResponders`).
     public func getMessage(stream: String, _ selector: MessageSelector) async throws -> StreamMessage? {
+        try await getMessage(stream: stream, selector, timeout: requestTimeout)
+    }
+
+    func getMessage(stream: String, _ selector: MessageSelector, timeout: Duration) async throws -> StreamMessage? {
         try Self.checkStreamName(stream)
         let reply: MsgGetReply
         do {
-            reply = try await request("STREAM.MSG.GET.\(stream)", body: selector.json)
+            reply = try await request("STREAM.MSG.GET.\(stream)", body: selector.json, timeout: timeout)
         } catch let error as JetStreamError where error.errCode == 10037 {
             return nil
         }

@@ -8,7 +8,8 @@ import NATSClient
 /// retried write land at most once), so a write rides through a stream-leader election.
 ///
 /// Reads go through `DIRECT.GET` by default: any replica answers, so reads stay up during an
-/// election, but a replica may lag the leader and return an older revision. Pass
+/// election, but a replica may lag the leader and return an older revision. Unanswered reads are
+/// retried (1 s attempts) within the retry budget, so a read fails only after that. Pass
 /// `consistent: true` to read through the stream leader (`STREAM.MSG.GET`), which reflects every
 /// acknowledged write but fails while there is no leader. Compare-and-set writes are always
 /// checked by the leader, whatever was read.
@@ -61,13 +62,19 @@ public struct KeyValue: Sendable {
         try await read(.lastBySubject(subject(key)), consistent: consistent)
     }
 
+    /// Reads one message. Reads are idempotent, so timeouts and no-responders are retried within
+    /// the context's ``JetStreamContext/retryBudget`` with short attempts: right after a server dies,
+    /// a direct get may still be routed to it and never be answered.
     private func read(_ selector: MessageSelector, consistent: Bool) async throws -> KeyValueEntry? {
         let message: StreamMessage?
+        let leader = consistent || !allowsDirect
+        let attempt = min(js.requestTimeout, leader ? .seconds(2) : .seconds(1))
         do {
-            message =
-                consistent || !allowsDirect
-                ? try await js.getMessage(stream: streamName, selector)
-                : try await js.directGet(stream: streamName, selector)
+            message = try await js.withRetries { remaining in
+                leader
+                    ? try await js.getMessage(stream: streamName, selector, timeout: min(attempt, remaining))
+                    : try await js.directGet(stream: streamName, selector, timeout: min(attempt, remaining))
+            }
         } catch let error as JetStreamError where error.errCode == 10059 {
             throw KeyValueError(.bucketNotFound, bucket: bucket, "\(error)")
         }

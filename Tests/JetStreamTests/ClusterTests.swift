@@ -35,6 +35,11 @@ struct ClusterTests {
         let leader = try #require(cluster.index(ofServerNamed: leaderName))
         #expect((connection.connectedServer == leaderURL) == clientOnLeader)
         cluster.servers[leader].kill()
+        // Direct reads are answered by the surviving replicas while the election is still running.
+        let clock = ContinuousClock()
+        let killed = clock.now
+        #expect(try await kv.get("leader")?.revision == written.last)
+        let readLatency = clock.now - killed
 
         // CAS writes continue across the election.
         var revision = written.last ?? 0
@@ -42,6 +47,8 @@ struct ClusterTests {
             revision = try await kv.update("leader", "after-\(index)", revision: revision)
             written.append(revision)
         }
+        let writeOutage = clock.now - killed
+        #expect(readLatency < writeOutage, "read \(readLatency), writes resumed after \(writeOutage)")
         #expect(try await kv.get("leader", consistent: true)?.revision == revision)
         try await eventually("a replica to serve the latest value") { try await kv.get("leader")?.revision == revision }
         let newInfo = try await kv.streamInfo()
