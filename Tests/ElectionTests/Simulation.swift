@@ -64,6 +64,8 @@ enum SimEvent {
     case eligibility(node: Int, Bool)
     case heal
     case crashLeaderForGood
+    case handover(transfer: Bool)
+    case checkHandover
     case checkLeader(String)
 }
 
@@ -122,6 +124,10 @@ struct SimParameters: CustomStringConvertible {
             + (allCoolingDown ? config.cooldownYield.nanosecondCount : 0)
     }
 
+    /// A graceful handover (stepdown or transfer) after healing completes within this: two writes and
+    /// their acks, a watch delivery, and one re-read if the cooldown marker landed after the delete.
+    var handoverBound: Int64 { maxWatchDelay + 6 * maxNetDelay }
+
     /// After faults heal a leader exists within TTL plus this: in-flight requests time out, a lease written
     /// just before the heal expires (late by the server's expiry lag), the followers' timers fire (late by
     /// their drift and watch delay), a create and its ack travel; if every node is cooling down, the yield.
@@ -175,6 +181,8 @@ struct SimStats {
     var garbageWrites = 0
     /// The longest time after healing that the lease stayed free on the server with no leader.
     var longestFreeGap: Int64 = 0
+    /// The longest graceful handover after healing.
+    var longestHandover: Int64 = 0
     /// Time from healing to the first instant a leader held the VIP (0 if one held it throughout).
     var recoveredAt: Int64?
 }

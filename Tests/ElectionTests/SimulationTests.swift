@@ -22,6 +22,7 @@ import Testing
         var total = SimStats()
         var worstRecovery = 0.0
         var worstFreeGap = Duration.zero
+        var worstHandover = Duration.zero
         var failures: [SimFailure] = []
         let started = ContinuousClock.now
         for seed in base..<(base + count) {
@@ -38,6 +39,7 @@ import Testing
             let recovery = Double(simulator.stats.recoveredAt ?? 0) / Double(simulator.parameters.ttl)
             worstRecovery = max(worstRecovery, recovery)
             worstFreeGap = max(worstFreeGap, .nanoseconds(simulator.stats.longestFreeGap))
+            worstHandover = max(worstHandover, .nanoseconds(simulator.stats.longestHandover))
         }
         print(
             "election simulation shard \(shard): seeds \(base)..<\(base + count), \(count) schedules in \(ContinuousClock.now - started), "
@@ -45,6 +47,7 @@ import Testing
                 + "\(total.clusterRestarts) whole-cluster restarts, \(total.garbageWrites) garbage writes, "
                 + "\(total.lostMessages) lost requests/replies; worst time to a leader after healing: "
                 + "\(worstRecovery) × TTL; longest free lease with no leader after healing: \(worstFreeGap); "
+                + "longest stepdown/transfer handover: \(worstHandover); "
                 + "\(failures.count) failures")
         for failure in failures {
             var replay = Simulator(seed: failure.seed, tracing: true)

@@ -91,6 +91,11 @@ extension Simulator {
         if epoch <= lastLeaderEpoch { fail("epoch \(epoch) of n\(node) is not above \(lastLeaderEpoch)") }
         lastLeaderEpoch = max(lastLeaderEpoch, epoch)
         stats.leaderships += 1
+        if let handover {
+            if handover.steppedDown == node { fail("n\(node) took the lease back during its cooldown") }
+            stats.longestHandover = max(stats.longestHandover, now - handover.start)
+            self.handover = nil
+        }
         nodes[node].vipUntil = until
         nodes[node].vipEpoch = epoch
     }

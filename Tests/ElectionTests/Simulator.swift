@@ -22,6 +22,7 @@ struct Simulator {
     var stats = SimStats()
     var healedAt: Int64?
     var freeGap: (start: Int64, allowed: Int64)?
+    var handover: (start: Int64, label: String, steppedDown: Int?)?
     let trace: SimTrace?
     var failure: String?
 
@@ -123,6 +124,9 @@ struct Simulator {
             if let leader = currentLeader() { deliver(leader, nodes[leader].incarnation, .transfer("n\(target)")) }
         case .eligibility(let node, let eligible): deliver(node, nodes[node].incarnation, .eligible(eligible))
         case .heal: heal()
+        case .handover(let transfer): startHandover(transfer: transfer)
+        case .checkHandover:
+            if let handover { fail("\(handover.label) left no leader after \(parameters.handoverBound / 1_000_000)ms") }
         case .crashLeaderForGood:
             // kill -9 after healing: the survivors must take over within TTL plus milliseconds.
             if let leader = currentLeader() { crash(leader) }
@@ -137,6 +141,8 @@ struct Simulator {
         let bound = parameters.livenessBound(allCoolingDown: allCoolingDown())
         queue.push(now + parameters.ttl + bound, .checkLeader("within TTL + \(bound / 1_000_000)ms of healing"))
         queue.push(now + parameters.ttl + bound + parameters.ttl / 4, .crashLeaderForGood)
+        queue.push(now + parameters.ttl * 7 / 2, .handover(transfer: true))
+        queue.push(now + parameters.ttl * 21 / 5, .handover(transfer: false))
         kvOutageDepth = 0
         for index in nodes.indices {
             if !nodes[index].up { restart(index) }
@@ -230,6 +236,20 @@ struct Simulator {
             // that was paused, cut off or restarting: its expiry is then bounded by the TTL check instead.)
             freeGap = (max(free, healedAt), parameters.freeBound(allCoolingDown: allCoolingDown()))
         }
+    }
+
+    /// A stepdown or a transfer (to a live node) after healing: a new leader must follow within
+    /// ``SimParameters/handoverBound``, measured from the request.
+    mutating func startHandover(transfer: Bool) {
+        guard let leader = currentLeader() else { return fail("no leader to hand over from") }
+        if transfer, let target = nodes.indices.first(where: { $0 != leader && nodes[$0].up }) {
+            handover = (now, "transfer from n\(leader) to n\(target)", nil)
+            deliver(leader, nodes[leader].incarnation, .transfer("n\(target)"))
+        } else {
+            handover = (now, "stepdown of n\(leader)", leader)
+            deliver(leader, nodes[leader].incarnation, .stepDown)
+        }
+        queue.push(now + parameters.handoverBound, .checkHandover)
     }
 
     func allCoolingDown() -> Bool {
