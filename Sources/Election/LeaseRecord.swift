@@ -11,7 +11,9 @@ public struct LeaseRecord: Sendable, Hashable, Codable, CustomStringConvertible 
     /// The fencing epoch of this leadership. See ``ElectionTiming`` for why it only grows.
     public var epoch: UInt64
     /// Wall-clock time of acquisition as written by the driver (RFC 3339). `nil` in a record the state
-    /// machine asks to write means "stamp it with the wall clock now"; the machine never reads a clock.
+    /// machine asks to write means "stamp it"; the machine never reads a clock. The driver stamps with the
+    /// wall-clock time at which it first wrote that epoch (a one-entry cache `epoch → stamp`), so renewals
+    /// keep the acquisition time.
     public var acquiredAt: String?
 
     /// Creates a record.
