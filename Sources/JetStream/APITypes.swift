@@ -7,7 +7,9 @@ struct APIErrorBody: Decodable, Sendable {
     var description: String?
 
     enum CodingKeys: String, CodingKey {
-        case code, errCode = "err_code", description
+        case code
+        case errCode = "err_code"
+        case description
     }
 }
 
@@ -84,11 +86,22 @@ public struct StreamConfig: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, subjects, retention, maxConsumers = "max_consumers", maxMsgs = "max_msgs"
-        case maxBytes = "max_bytes", maxAge = "max_age", maxMsgsPerSubject = "max_msgs_per_subject"
-        case maxMsgSize = "max_msg_size", discard, storage, numReplicas = "num_replicas"
-        case duplicateWindow = "duplicate_window", allowDirect = "allow_direct", mirrorDirect = "mirror_direct"
-        case sealed, denyDelete = "deny_delete", denyPurge = "deny_purge", allowRollupHdrs = "allow_rollup_hdrs"
+        case name, subjects, retention
+        case maxConsumers = "max_consumers"
+        case maxMsgs = "max_msgs"
+        case maxBytes = "max_bytes"
+        case maxAge = "max_age"
+        case maxMsgsPerSubject = "max_msgs_per_subject"
+        case maxMsgSize = "max_msg_size"
+        case discard, storage
+        case numReplicas = "num_replicas"
+        case duplicateWindow = "duplicate_window"
+        case allowDirect = "allow_direct"
+        case mirrorDirect = "mirror_direct"
+        case sealed
+        case denyDelete = "deny_delete"
+        case denyPurge = "deny_purge"
+        case allowRollupHdrs = "allow_rollup_hdrs"
     }
 }
 
@@ -106,7 +119,10 @@ public struct StreamState: Decodable, Hashable, Sendable {
     public var consumerCount: Int
 
     enum CodingKeys: String, CodingKey {
-        case messages, bytes, firstSeq = "first_seq", lastSeq = "last_seq", consumerCount = "consumer_count"
+        case messages, bytes
+        case firstSeq = "first_seq"
+        case lastSeq = "last_seq"
+        case consumerCount = "consumer_count"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -196,10 +212,17 @@ struct ConsumerCreateReply: Decodable, Sendable {
     struct SequenceInfo: Decodable, Sendable {
         var consumerSeq: UInt64?
         var streamSeq: UInt64?
-        enum CodingKeys: String, CodingKey { case consumerSeq = "consumer_seq", streamSeq = "stream_seq" }
+        enum CodingKeys: String, CodingKey {
+            case consumerSeq = "consumer_seq"
+            case streamSeq = "stream_seq"
+        }
     }
 
-    enum CodingKeys: String, CodingKey { case name, numPending = "num_pending", delivered }
+    enum CodingKeys: String, CodingKey {
+        case name
+        case numPending = "num_pending"
+        case delivered
+    }
 }
 
 /// `STREAM.MSG.GET` reply body.

@@ -49,7 +49,9 @@ public struct AckMetadata: Sendable, Hashable {
             fields = tokens[4...]
         default:
             throw JetStreamError(
-                .invalidReply, "ack subject has \(tokens.count) tokens, expected 9 or at least 11: \"\(ackSubject.prefix(100))\"")
+                .invalidReply,
+                "ack subject has \(tokens.count) tokens, expected 9 or at least 11: \"\(ackSubject.prefix(100))\""
+            )
         }
         let base = fields.startIndex
         guard !fields[base].isEmpty, !fields[base + 1].isEmpty else {

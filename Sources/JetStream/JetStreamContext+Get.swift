@@ -86,7 +86,10 @@ extension JetStreamContext {
             if status == 404 { return nil }
             let kind: JetStreamError.Kind = status == 503 ? .noResponders : .api
             throw JetStreamError(
-                kind, code: Int(status), "\(subject): status \(status) \(reply.headers?.statusDescription ?? "")")
+                kind,
+                code: Int(status),
+                "\(subject): status \(status) \(reply.headers?.statusDescription ?? "")"
+            )
         }
         guard let headers = reply.headers, let storedSubject = headers["Nats-Subject"],
             let sequenceText = headers["Nats-Sequence"], let sequence = UInt64(sequenceText)
@@ -95,7 +98,12 @@ extension JetStreamContext {
         }
         let time = headers["Nats-Time-Stamp"].flatMap(parseTimestamp)
         return StreamMessage(
-            subject: storedSubject, sequence: sequence, headers: headers, payload: reply.payload, time: time)
+            subject: storedSubject,
+            sequence: sequence,
+            headers: headers,
+            payload: reply.payload,
+            time: time
+        )
     }
 
     static func storedMessage(_ message: MsgGetReply.StoredMessage, subject: String) throws -> StreamMessage {
@@ -118,8 +126,12 @@ extension JetStreamContext {
             payload = ByteBuffer(bytes: raw)
         }
         return StreamMessage(
-            subject: message.subject, sequence: message.seq, headers: headers, payload: payload,
-            time: message.time.flatMap(parseTimestamp))
+            subject: message.subject,
+            sequence: message.seq,
+            headers: headers,
+            payload: payload,
+            time: message.time.flatMap(parseTimestamp)
+        )
     }
 }
 

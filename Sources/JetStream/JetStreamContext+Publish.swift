@@ -22,8 +22,12 @@ public struct PublishOptions: Sendable, Hashable {
 
     /// Creates options; all expectations off, retries on.
     public init(
-        msgID: String? = nil, expectedStream: String? = nil, expectedLastSequence: UInt64? = nil,
-        expectedLastSubjectSequence: UInt64? = nil, expectedLastMsgID: String? = nil, retry: Bool = true
+        msgID: String? = nil,
+        expectedStream: String? = nil,
+        expectedLastSequence: UInt64? = nil,
+        expectedLastSubjectSequence: UInt64? = nil,
+        expectedLastMsgID: String? = nil,
+        retry: Bool = true
     ) {
         self.msgID = msgID
         self.expectedStream = expectedStream
@@ -62,7 +66,9 @@ extension JetStreamContext {
     /// - Throws: ``JetStreamError``: `.api` with `errCode` 10071/10164 (wrong last sequence), 10070,
     ///   10060; `.noResponders` when no stream captures the subject (after the retry budget).
     public func publish(
-        _ payload: ByteBuffer, to subject: String, headers: NATSHeaders? = nil,
+        _ payload: ByteBuffer,
+        to subject: String,
+        headers: NATSHeaders? = nil,
         options: PublishOptions = PublishOptions()
     ) async throws -> PubAck {
         var allHeaders = headers ?? NATSHeaders()
@@ -84,7 +90,9 @@ extension JetStreamContext {
 
     /// Publishes bytes (see the `ByteBuffer` variant).
     public func publish(
-        _ bytes: some Collection<UInt8>, to subject: String, headers: NATSHeaders? = nil,
+        _ bytes: some Collection<UInt8>,
+        to subject: String,
+        headers: NATSHeaders? = nil,
         options: PublishOptions = PublishOptions()
     ) async throws -> PubAck {
         try await publish(ByteBuffer(bytes: bytes), to: subject, headers: headers, options: options)
@@ -92,13 +100,19 @@ extension JetStreamContext {
 
     /// Publishes UTF-8 text (see the `ByteBuffer` variant).
     public func publish(
-        _ text: String, to subject: String, headers: NATSHeaders? = nil, options: PublishOptions = PublishOptions()
+        _ text: String,
+        to subject: String,
+        headers: NATSHeaders? = nil,
+        options: PublishOptions = PublishOptions()
     ) async throws -> PubAck {
         try await publish(ByteBuffer(string: text), to: subject, headers: headers, options: options)
     }
 
     private func publishOnce(
-        _ payload: ByteBuffer, to subject: String, headers: NATSHeaders?, timeout: Duration
+        _ payload: ByteBuffer,
+        to subject: String,
+        headers: NATSHeaders?,
+        timeout: Duration
     ) async throws -> PubAck {
         let reply: NATSMessage
         do {
@@ -108,8 +122,10 @@ extension JetStreamContext {
         }
         if let status = reply.status, reply.payload.readableBytes == 0 {
             throw JetStreamError(
-                status == 503 ? .noResponders : .invalidReply, code: Int(status),
-                "\(subject): status \(status) \(reply.headers?.statusDescription ?? "")")
+                status == 503 ? .noResponders : .invalidReply,
+                code: Int(status),
+                "\(subject): status \(status) \(reply.headers?.statusDescription ?? "")"
+            )
         }
         return try Self.decodeReply(reply.data, subject: subject)
     }

@@ -26,8 +26,11 @@ public struct JetStreamContext: Sendable {
     ///   - requestTimeout: per-request timeout (default 5 s).
     ///   - retryBudget: total time to retry transient write failures (default 10 s).
     public init(
-        connection: NATSConnection, domain: String? = nil, apiPrefix: String? = nil,
-        requestTimeout: Duration = .seconds(5), retryBudget: Duration = .seconds(10)
+        connection: NATSConnection,
+        domain: String? = nil,
+        apiPrefix: String? = nil,
+        requestTimeout: Duration = .seconds(5),
+        retryBudget: Duration = .seconds(10)
     ) {
         self.connection = connection
         if let apiPrefix {
@@ -86,7 +89,10 @@ public struct JetStreamContext: Sendable {
         let reply: NATSMessage
         do {
             reply = try await connection.request(
-                ByteBuffer(bytes: body ?? Data()), to: subject, timeout: timeout ?? requestTimeout)
+                ByteBuffer(bytes: body ?? Data()),
+                to: subject,
+                timeout: timeout ?? requestTimeout
+            )
         } catch {
             throw JetStreamError.from(error, subject: subject)
         }
@@ -98,7 +104,11 @@ public struct JetStreamContext: Sendable {
         let decoder = JSONDecoder()
         if let envelope = try? decoder.decode(APIErrorEnvelope.self, from: data), let error = envelope.error {
             throw JetStreamError(
-                .api, code: error.code, errCode: error.errCode, "\(subject): \(error.description ?? "no description")")
+                .api,
+                code: error.code,
+                errCode: error.errCode,
+                "\(subject): \(error.description ?? "no description")"
+            )
         }
         do {
             return try decoder.decode(Reply.self, from: data)
@@ -125,7 +135,8 @@ public struct JetStreamContext: Sendable {
     /// Runs `body` until it succeeds, fails with a non-transient error, or ``retryBudget`` is spent.
     /// Backs off from 50 ms up to 500 ms between attempts.
     func withRetries<T>(
-        isolation: isolated (any Actor)? = #isolation, _ body: (_ remaining: Duration) async throws -> T
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (_ remaining: Duration) async throws -> T
     ) async throws -> T {
         let clock = ContinuousClock()
         let deadline = clock.now + retryBudget

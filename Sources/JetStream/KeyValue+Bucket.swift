@@ -95,7 +95,12 @@ extension KeyValue {
     private func collect(filter: String, policy: DeliverPolicy, headersOnly: Bool) async throws -> [KeyValueEntry] {
         let consumer = try await js.orderedConsumer(
             stream: streamName,
-            config: OrderedConsumerConfig(filterSubject: subject(filter), deliverPolicy: policy, headersOnly: headersOnly))
+            config: OrderedConsumerConfig(
+                filterSubject: subject(filter),
+                deliverPolicy: policy,
+                headersOnly: headersOnly
+            )
+        )
         var entries: [KeyValueEntry] = []
         if consumer.initialPending > 0 {
             do {
@@ -114,10 +119,17 @@ extension KeyValue {
 
     /// The entry a consumer-delivered message stands for.
     func entry(from message: JetStreamMessage) -> KeyValueEntry {
-        let key = message.subject.hasPrefix(subjectPrefix) ? String(message.subject.dropFirst(subjectPrefix.count)) : message.subject
+        let key =
+            message.subject.hasPrefix(subjectPrefix)
+            ? String(message.subject.dropFirst(subjectPrefix.count)) : message.subject
         return KeyValueEntry(
-            bucket: bucket, key: key, value: Array(message.payload.readableBytesView),
-            revision: message.metadata.streamSequence, created: message.metadata.time,
-            delta: message.metadata.pending, operation: Self.operation(message.headers))
+            bucket: bucket,
+            key: key,
+            value: Array(message.payload.readableBytesView),
+            revision: message.metadata.streamSequence,
+            created: message.metadata.time,
+            delta: message.metadata.pending,
+            operation: Self.operation(message.headers)
+        )
     }
 }

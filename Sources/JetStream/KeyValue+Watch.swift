@@ -26,7 +26,10 @@ public struct KeyValueWatchOptions: Sendable, Hashable {
 
     /// Creates options: latest values first, deletes included, values included, 2 s heartbeats.
     public init(
-        includeHistory: Bool = false, updatesOnly: Bool = false, ignoreDeletes: Bool = false, metaOnly: Bool = false,
+        includeHistory: Bool = false,
+        updatesOnly: Bool = false,
+        ignoreDeletes: Bool = false,
+        metaOnly: Bool = false,
         idleHeartbeat: Duration = .seconds(2)
     ) {
         self.includeHistory = includeHistory
@@ -47,7 +50,10 @@ extension KeyValue {
     ///
     /// Expiry through the bucket TTL produces no event on nats-server before 2.11.
     /// - Throws: ``KeyValueError`` `.invalidKey`; ``JetStreamError`` if the consumer cannot be created.
-    public func watch(keys: String = ">", options: KeyValueWatchOptions = KeyValueWatchOptions()) async throws
+    public func watch(
+        keys: String = ">",
+        options: KeyValueWatchOptions = KeyValueWatchOptions()
+    ) async throws
         -> KeyValueWatcher
     {
         guard Self.isValidPattern(keys) else {
@@ -58,12 +64,19 @@ extension KeyValue {
         let consumer = try await js.orderedConsumer(
             stream: streamName,
             config: OrderedConsumerConfig(
-                filterSubject: subject(keys), deliverPolicy: policy, headersOnly: options.metaOnly,
-                idleHeartbeat: options.idleHeartbeat))
+                filterSubject: subject(keys),
+                deliverPolicy: policy,
+                headersOnly: options.metaOnly,
+                idleHeartbeat: options.idleHeartbeat
+            )
+        )
         let immediate = options.updatesOnly || consumer.initialPending == 0
         return KeyValueWatcher(
-            kv: self, consumer: consumer, ignoreDeletes: options.ignoreDeletes,
-            state: WatchState(initialPending: consumer.initialPending, upToDateDue: immediate))
+            kv: self,
+            consumer: consumer,
+            ignoreDeletes: options.ignoreDeletes,
+            state: WatchState(initialPending: consumer.initialPending, upToDateDue: immediate)
+        )
     }
 }
 

@@ -80,10 +80,14 @@ public struct KeyValue: Sendable {
         }
         guard let message, message.subject.hasPrefix(subjectPrefix) else { return nil }
         return KeyValueEntry(
-            bucket: bucket, key: String(message.subject.dropFirst(subjectPrefix.count)),
-            value: Array(message.payload.readableBytesView), revision: message.sequence,
-            created: message.time ?? Date(timeIntervalSince1970: 0), delta: 0,
-            operation: Self.operation(message.headers))
+            bucket: bucket,
+            key: String(message.subject.dropFirst(subjectPrefix.count)),
+            value: Array(message.payload.readableBytesView),
+            revision: message.sequence,
+            created: message.time ?? Date(timeIntervalSince1970: 0),
+            delta: 0,
+            operation: Self.operation(message.headers)
+        )
     }
 
     /// The operation recorded in a message's `KV-Operation` header (PUT when absent).
@@ -130,11 +134,22 @@ public struct KeyValue: Sendable {
                 do {
                     return try await write(key, value, expectedRevision: latest.revision)
                 } catch let retry as JetStreamError where retry.isWrongLastSequence {
-                    throw KeyValueError(.keyExists, bucket: bucket, key: key, actualRevision: retry.actualLastSequence, "")
+                    throw KeyValueError(
+                        .keyExists,
+                        bucket: bucket,
+                        key: key,
+                        actualRevision: retry.actualLastSequence,
+                        ""
+                    )
                 }
             }
             throw KeyValueError(
-                .keyExists, bucket: bucket, key: key, actualRevision: latest?.revision ?? error.actualLastSequence, "")
+                .keyExists,
+                bucket: bucket,
+                key: key,
+                actualRevision: latest?.revision ?? error.actualLastSequence,
+                ""
+            )
         }
     }
 
@@ -147,8 +162,12 @@ public struct KeyValue: Sendable {
             return try await write(key, value, expectedRevision: revision)
         } catch let error as JetStreamError where error.isWrongLastSequence {
             throw KeyValueError(
-                .wrongLastRevision, bucket: bucket, key: key, actualRevision: error.actualLastSequence,
-                "expected revision \(revision)")
+                .wrongLastRevision,
+                bucket: bucket,
+                key: key,
+                actualRevision: error.actualLastSequence,
+                "expected revision \(revision)"
+            )
         }
     }
 
@@ -176,19 +195,27 @@ public struct KeyValue: Sendable {
         if operation == .purge { headers["Nats-Rollup"] = "sub" }
         do {
             return try await js.publish(
-                ByteBuffer(), to: subject(key), headers: headers,
+                ByteBuffer(),
+                to: subject(key),
+                headers: headers,
                 options: PublishOptions(expectedLastSubjectSequence: revision)
             ).seq
         } catch let error as JetStreamError where error.isWrongLastSequence {
             throw KeyValueError(
-                .wrongLastRevision, bucket: bucket, key: key, actualRevision: error.actualLastSequence,
-                "expected revision \(revision.map(String.init) ?? "any")")
+                .wrongLastRevision,
+                bucket: bucket,
+                key: key,
+                actualRevision: error.actualLastSequence,
+                "expected revision \(revision.map(String.init) ?? "any")"
+            )
         }
     }
 
     private func write(_ key: String, _ value: ByteBuffer, expectedRevision: UInt64) async throws -> UInt64 {
         try await js.publish(
-            value, to: subject(key), options: PublishOptions(expectedLastSubjectSequence: expectedRevision)
+            value,
+            to: subject(key),
+            options: PublishOptions(expectedLastSubjectSequence: expectedRevision)
         ).seq
     }
 
@@ -198,7 +225,12 @@ public struct KeyValue: Sendable {
 
     func checkKey(_ key: String) throws {
         guard Self.isValidKey(key) else {
-            throw KeyValueError(.invalidKey, bucket: bucket, key: key, "keys match [-/_=.a-zA-Z0-9]+ without leading, trailing or double dots")
+            throw KeyValueError(
+                .invalidKey,
+                bucket: bucket,
+                key: key,
+                "keys match [-/_=.a-zA-Z0-9]+ without leading, trailing or double dots"
+            )
         }
     }
 

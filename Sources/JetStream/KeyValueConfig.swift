@@ -22,8 +22,14 @@ public struct KeyValueConfig: Sendable, Hashable {
 
     /// Creates a configuration.
     public init(
-        bucket: String, history: Int = 1, ttl: Duration? = nil, replicas: Int = 1, storage: StorageType = .file,
-        maxValueSize: Int32? = nil, maxBytes: Int64? = nil, duplicateWindow: Duration? = nil
+        bucket: String,
+        history: Int = 1,
+        ttl: Duration? = nil,
+        replicas: Int = 1,
+        storage: StorageType = .file,
+        maxValueSize: Int32? = nil,
+        maxBytes: Int64? = nil,
+        duplicateWindow: Duration? = nil
     ) {
         self.bucket = bucket
         self.history = history
@@ -47,7 +53,11 @@ public struct KeyValueConfig: Sendable, Hashable {
             throw KeyValueError(.invalidConfig, bucket: bucket, "ttl must be 0 or at least 100 ms, not \(ttl)")
         }
         if let duplicateWindow, let ttl, ttl > .zero, duplicateWindow > ttl {
-            throw KeyValueError(.invalidConfig, bucket: bucket, "duplicate window \(duplicateWindow) exceeds ttl \(ttl)")
+            throw KeyValueError(
+                .invalidConfig,
+                bucket: bucket,
+                "duplicate window \(duplicateWindow) exceeds ttl \(ttl)"
+            )
         }
     }
 

@@ -44,7 +44,10 @@ extension JetStreamContext {
     /// The deliver subscription is made before the consumer exists, so nothing is missed. Creation
     /// retries transient failures within ``retryBudget``.
     /// - Throws: ``JetStreamError`` (10059 stream not found, 10094 bad policy, ...).
-    public func orderedConsumer(stream: String, config: OrderedConsumerConfig = OrderedConsumerConfig())
+    public func orderedConsumer(
+        stream: String,
+        config: OrderedConsumerConfig = OrderedConsumerConfig()
+    )
         async throws -> OrderedConsumer
     {
         try Self.checkStreamName(stream)
@@ -120,7 +123,8 @@ actor OrderedConsumerEngine {
                     try? await Task.sleep(for: interval)
                     feed.yield(.tick)
                 }
-            })
+            }
+        )
         var policy = config.deliverPolicy
         if policy == .new {
             // Pin "new" to a sequence so that a later recreation resumes exactly there.
@@ -227,7 +231,11 @@ actor OrderedConsumerEngine {
         lastStreamSeq = metadata.streamSequence
         positioned = true
         return JetStreamMessage(
-            subject: message.subject, headers: message.headers, payload: message.payload, metadata: metadata)
+            subject: message.subject,
+            headers: message.headers,
+            payload: message.payload,
+            metadata: metadata
+        )
     }
 
     /// Flow control requests (they have a reply subject) and idle heartbeats (they do not).
@@ -267,7 +275,10 @@ actor OrderedConsumerEngine {
         }
         let body = try config.createRequest(stream: stream, deliverSubject: inbox, policy: policy)
         let reply: ConsumerCreateReply = try await js.request(
-            "CONSUMER.CREATE.\(stream)", body: body, timeout: min(timeout, js.requestTimeout))
+            "CONSUMER.CREATE.\(stream)",
+            body: body,
+            timeout: min(timeout, js.requestTimeout)
+        )
         consumerName = reply.name
         lastActivity = clock.now
         return reply
@@ -308,6 +319,10 @@ actor OrderedConsumerEngine {
     }
 
     private func deleteConsumer(_ name: String) async {
-        let _: SuccessReply? = try? await js.request("CONSUMER.DELETE.\(stream).\(name)", body: nil, timeout: .seconds(1))
+        let _: SuccessReply? = try? await js.request(
+            "CONSUMER.DELETE.\(stream).\(name)",
+            body: nil,
+            timeout: .seconds(1)
+        )
     }
 }

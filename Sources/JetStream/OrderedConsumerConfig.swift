@@ -41,8 +41,11 @@ public struct OrderedConsumerConfig: Sendable, Hashable {
 
     /// Creates a configuration.
     public init(
-        filterSubject: String? = nil, deliverPolicy: DeliverPolicy = .all, headersOnly: Bool = false,
-        idleHeartbeat: Duration = .seconds(5), inactiveThreshold: Duration = .seconds(60)
+        filterSubject: String? = nil,
+        deliverPolicy: DeliverPolicy = .all,
+        headersOnly: Bool = false,
+        idleHeartbeat: Duration = .seconds(5),
+        inactiveThreshold: Duration = .seconds(60)
     ) {
         self.filterSubject = filterSubject
         self.deliverPolicy = deliverPolicy
@@ -54,16 +57,24 @@ public struct OrderedConsumerConfig: Sendable, Hashable {
     /// The `CONSUMER.CREATE` request body for delivery to `deliverSubject` from `policy`.
     func createRequest(stream: String, deliverSubject: String, policy: DeliverPolicy) throws -> Data {
         let config = Wire(
-            deliverPolicy: policy.name, optStartSeq: policy.startSequence, filterSubject: filterSubject,
-            idleHeartbeat: idleHeartbeat.jsonNanoseconds, headersOnly: headersOnly, deliverSubject: deliverSubject,
-            inactiveThreshold: inactiveThreshold.jsonNanoseconds)
+            deliverPolicy: policy.name,
+            optStartSeq: policy.startSequence,
+            filterSubject: filterSubject,
+            idleHeartbeat: idleHeartbeat.jsonNanoseconds,
+            headersOnly: headersOnly,
+            deliverSubject: deliverSubject,
+            inactiveThreshold: inactiveThreshold.jsonNanoseconds
+        )
         return try JetStreamContext.encode(CreateRequest(streamName: stream, config: config))
     }
 
     struct CreateRequest: Encodable {
         var streamName: String
         var config: Wire
-        enum CodingKeys: String, CodingKey { case streamName = "stream_name", config }
+        enum CodingKeys: String, CodingKey {
+            case streamName = "stream_name"
+            case config
+        }
     }
 
     struct Wire: Encodable {
@@ -83,11 +94,20 @@ public struct OrderedConsumerConfig: Sendable, Hashable {
         var memStorage = true
 
         enum CodingKeys: String, CodingKey {
-            case deliverPolicy = "deliver_policy", optStartSeq = "opt_start_seq", ackPolicy = "ack_policy"
-            case ackWait = "ack_wait", maxDeliver = "max_deliver", filterSubject = "filter_subject"
-            case replayPolicy = "replay_policy", flowControl = "flow_control", idleHeartbeat = "idle_heartbeat"
-            case headersOnly = "headers_only", deliverSubject = "deliver_subject"
-            case inactiveThreshold = "inactive_threshold", numReplicas = "num_replicas", memStorage = "mem_storage"
+            case deliverPolicy = "deliver_policy"
+            case optStartSeq = "opt_start_seq"
+            case ackPolicy = "ack_policy"
+            case ackWait = "ack_wait"
+            case maxDeliver = "max_deliver"
+            case filterSubject = "filter_subject"
+            case replayPolicy = "replay_policy"
+            case flowControl = "flow_control"
+            case idleHeartbeat = "idle_heartbeat"
+            case headersOnly = "headers_only"
+            case deliverSubject = "deliver_subject"
+            case inactiveThreshold = "inactive_threshold"
+            case numReplicas = "num_replicas"
+            case memStorage = "mem_storage"
         }
     }
 }

@@ -15,7 +15,8 @@ struct ClusterTests {
         defer { cluster.remove() }
         let setup = try await connect(cluster.urls)
         _ = try await JetStreamContext(connection: setup).createKeyValue(
-            KeyValueConfig(bucket: "r3", history: 5, replicas: 3))
+            KeyValueConfig(bucket: "r3", history: 5, replicas: 3)
+        )
         let placement = try await JetStreamContext(connection: setup).streamInfo("KV_r3")
         await setup.close()
         let leaderIndex = try #require(placement.cluster?.leader.flatMap { cluster.index(ofServerNamed: $0) })

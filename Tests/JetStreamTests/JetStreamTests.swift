@@ -157,7 +157,9 @@ struct JetStreamAPITests {
     /// A fake API that answers garbage: every call fails with a typed error, nothing crashes.
     @Test func garbageRepliesBecomeTypedErrors() async throws {
         try await withJetStream { _, connection, _ in
-            let replies = ["", "not json", "{\"error\":{\"code\":\"x\"}}", "{\"config\":1}", "[1,2]", "{\"seq\":\"1\"}"]
+            let replies = [
+                "", "not json", "{\"error\":{\"code\":\"x\"}}", "{\"config\":1}", "[1,2]", "{\"seq\":\"1\"}",
+            ]
             for reply in replies {
                 let prefix = "$FAKE.\(UUID().uuidString.prefix(8)).API"
                 let subscription = try connection.subscribe(to: "\(prefix).>")

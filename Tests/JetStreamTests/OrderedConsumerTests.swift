@@ -40,16 +40,23 @@ struct OrderedConsumerTests {
             await all.stop()
 
             let perSubject = try await js.orderedConsumer(
-                stream: "OC", config: OrderedConsumerConfig(filterSubject: "oc.>", deliverPolicy: .lastPerSubject))
+                stream: "OC",
+                config: OrderedConsumerConfig(filterSubject: "oc.>", deliverPolicy: .lastPerSubject)
+            )
             #expect(try await take(3, from: perSubject).map(\.metadata.streamSequence) == [2, 3, 4])
             await perSubject.stop()
 
-            let fromThree = try await js.orderedConsumer(stream: "OC", config: OrderedConsumerConfig(deliverPolicy: .startSequence(3)))
+            let fromThree = try await js.orderedConsumer(
+                stream: "OC",
+                config: OrderedConsumerConfig(deliverPolicy: .startSequence(3))
+            )
             #expect(try await take(2, from: fromThree).map(\.metadata.streamSequence) == [3, 4])
             await fromThree.stop()
 
             let filtered = try await js.orderedConsumer(
-                stream: "OC", config: OrderedConsumerConfig(filterSubject: "oc.a", headersOnly: true))
+                stream: "OC",
+                config: OrderedConsumerConfig(filterSubject: "oc.a", headersOnly: true)
+            )
             let headersOnly = try await take(2, from: filtered)
             #expect(headersOnly.map(\.metadata.streamSequence) == [1, 3])
             #expect(headersOnly.allSatisfy { $0.payload.readableBytes == 0 && $0.headers?["Nats-Msg-Size"] == "2" })
@@ -74,7 +81,9 @@ struct OrderedConsumerTests {
             for _ in 0..<300 { _ = try await js.publish(body, to: "big") }
             let started = ContinuousClock.now
             let consumer = try await js.orderedConsumer(
-                stream: "BIG", config: OrderedConsumerConfig(idleHeartbeat: .seconds(30)))
+                stream: "BIG",
+                config: OrderedConsumerConfig(idleHeartbeat: .seconds(30))
+            )
             let messages = try await take(300, from: consumer)
             #expect(messages.map(\.metadata.streamSequence) == Array(1...300))
             #expect(ContinuousClock.now - started < .seconds(20))
@@ -91,7 +100,9 @@ struct OrderedConsumerTests {
             _ = try await js.publish("1", to: "hb.x")
             _ = try await js.publish("2", to: "hb.x")
             let consumer = try await js.orderedConsumer(
-                stream: "HB", config: OrderedConsumerConfig(idleHeartbeat: .milliseconds(300)))
+                stream: "HB",
+                config: OrderedConsumerConfig(idleHeartbeat: .milliseconds(300))
+            )
             var iterator = consumer.makeAsyncIterator()
             #expect(try await iterator.next()?.metadata.streamSequence == 1)
             #expect(try await iterator.next()?.metadata.streamSequence == 2)
@@ -123,7 +134,9 @@ struct OrderedConsumerTests {
             try await makeStream(js, "GAP")
             for value in 1...2 { _ = try await js.publish("\(value)", to: "gap.x") }
             let consumer = try await js.orderedConsumer(
-                stream: "GAP", config: OrderedConsumerConfig(idleHeartbeat: .seconds(30)))
+                stream: "GAP",
+                config: OrderedConsumerConfig(idleHeartbeat: .seconds(30))
+            )
             var iterator = consumer.makeAsyncIterator()
             #expect(try await iterator.next()?.metadata.streamSequence == 1)
             #expect(try await iterator.next()?.metadata.streamSequence == 2)
@@ -132,11 +145,19 @@ struct OrderedConsumerTests {
                 // The server refuses `$JS.ACK` replies from clients, so this one is injected.
                 await consumer.engine.inject(
                     NATSMessage(
-                        subject: "gap.x", sid: 0, replyTo: "$JS.ACK.GAP.forged.1.9.7.1000.0", headers: nil,
-                        payload: ByteBuffer(string: "forged")))
+                        subject: "gap.x",
+                        sid: 0,
+                        replyTo: "$JS.ACK.GAP.forged.1.9.7.1000.0",
+                        headers: nil,
+                        payload: ByteBuffer(string: "forged")
+                    )
+                )
             } else {
                 let headers = NATSHeaders(
-                    status: 100, description: "Idle Heartbeat", [("Nats-Last-Consumer", "7"), ("Nats-Last-Stream", "9")])
+                    status: 100,
+                    description: "Idle Heartbeat",
+                    [("Nats-Last-Consumer", "7"), ("Nats-Last-Stream", "9")]
+                )
                 try await connection.publish(ByteBuffer(), to: inbox, headers: headers)
             }
             try await connection.flush()
@@ -169,7 +190,10 @@ struct OrderedConsumerTests {
             }
             try await makeStream(js, "POL")
             do {
-                _ = try await js.orderedConsumer(stream: "POL", config: OrderedConsumerConfig(deliverPolicy: .lastPerSubject))
+                _ = try await js.orderedConsumer(
+                    stream: "POL",
+                    config: OrderedConsumerConfig(deliverPolicy: .lastPerSubject)
+                )
                 Issue.record("last_per_subject without a filter accepted")
             } catch let error as JetStreamError {
                 #expect(error.errCode == 10094)

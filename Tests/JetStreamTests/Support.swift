@@ -14,11 +14,18 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// Connects a client suited to tests: fast keepalive and reconnects, ordered server list.
 func connect(
-    _ urls: [String], reconnectWait: Duration = .milliseconds(200), log: LogRecorder? = nil
+    _ urls: [String],
+    reconnectWait: Duration = .milliseconds(200),
+    log: LogRecorder? = nil
 ) async throws -> NATSConnection {
     var options = NATSOptions(
-        servers: urls, pingInterval: .seconds(1), maxPingsOutstanding: 2, connectTimeout: .seconds(2),
-        reconnectWait: reconnectWait, maxReconnects: -1)
+        servers: urls,
+        pingInterval: .seconds(1),
+        maxPingsOutstanding: 2,
+        connectTimeout: .seconds(2),
+        reconnectWait: reconnectWait,
+        maxReconnects: -1
+    )
     options.retainServerOrder = true
     guard let log else { return try await NATSConnection.connect(options) }
     var logger = Logger(label: "nats-test") { _ in log }
@@ -47,7 +54,8 @@ final class LogRecorder: LogHandler, @unchecked Sendable {
 
 /// Runs `body` against a fresh single JetStream server and a connected client, then tears both down.
 func withJetStream<T>(
-    reconnectWait: Duration = .milliseconds(200), log: LogRecorder? = nil,
+    reconnectWait: Duration = .milliseconds(200),
+    log: LogRecorder? = nil,
     _ body: (NATSServer, NATSConnection, JetStreamContext) async throws -> T
 ) async throws -> T {
     let server = try NATSServer()
@@ -66,7 +74,9 @@ func withJetStream<T>(
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes.
 func eventually(
-    _ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool
+    _ what: String,
+    timeout: Duration = .seconds(10),
+    _ condition: () async throws -> Bool
 ) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
@@ -134,7 +144,6 @@ final class WatchRecorder: Sendable {
         task.withLock { $0?.cancel() }
     }
 }
-
 
 /// A bucket name unique to one test.
 func bucketName(_ base: String) -> String {

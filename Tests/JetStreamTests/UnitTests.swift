@@ -145,7 +145,10 @@ struct ReplyDecodingTests {
     }
 
     @Test func wrongLastSequenceCarriesTheActualSequence() throws {
-        let body = Data(#"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 3"},"stream":"KV_demo","seq":0}"#.utf8)
+        let body = Data(
+            #"{"error":{"code":400,"err_code":10071,"description":"wrong last sequence: 3"},"stream":"KV_demo","seq":0}"#
+                .utf8
+        )
         do {
             let _: PubAck = try JetStreamContext.decodeReply(body, subject: "$KV.demo.k")
             Issue.record("no error")
@@ -158,7 +161,9 @@ struct ReplyDecodingTests {
         #expect(newer.actualLastSequence == nil)
     }
 
-    @Test(arguments: ["", "garbage", "{", "[]", "{\"stream\":5}", "{\"seq\":-1,\"stream\":\"S\"}", "\u{0}\u{1}", "{\"error\":17}"])
+    @Test(arguments: [
+        "", "garbage", "{", "[]", "{\"stream\":5}", "{\"seq\":-1,\"stream\":\"S\"}", "\u{0}\u{1}", "{\"error\":17}",
+    ])
     func garbageIsAnInvalidReply(_ text: String) {
         do {
             let _: PubAck = try JetStreamContext.decodeReply(Data(text.utf8), subject: "s")
@@ -172,14 +177,17 @@ struct ReplyDecodingTests {
 
     @Test func pubAckWithOddSpacing() throws {
         let ack: PubAck = try JetStreamContext.decodeReply(
-            Data(#"{"stream":"KV_demo", "seq":4,"duplicate": true}"#.utf8), subject: "s")
+            Data(#"{"stream":"KV_demo", "seq":4,"duplicate": true}"#.utf8),
+            subject: "s"
+        )
         #expect(ack == ack)
         #expect(ack.stream == "KV_demo" && ack.seq == 4 && ack.duplicate)
     }
 
     @Test func msgGetReplyDecodes() throws {
         let headers = Data("NATS/1.0\r\nKV-Operation: DEL\r\n\r\n".utf8).base64EncodedString()
-        let json = #"{"message":{"subject":"$KV.b.k","seq":5,"hdrs":"\#(headers)","time":"2026-11-27T20:23:09.330059731Z"}}"#
+        let json =
+            #"{"message":{"subject":"$KV.b.k","seq":5,"hdrs":"\#(headers)","time":"2026-11-27T20:23:09.330059731Z"}}"#
         let reply: MsgGetReply = try JetStreamContext.decodeReply(Data(json.utf8), subject: "s")
         let message = try JetStreamContext.storedMessage(reply.message, subject: "s")
         #expect(message.subject == "$KV.b.k")
@@ -193,31 +201,58 @@ struct ReplyDecodingTests {
         let stored = MsgGetReply.StoredMessage(subject: "s", seq: 1, hdrs: nil, data: "!!notbase64", time: nil)
         #expect(throws: JetStreamError.self) { try JetStreamContext.storedMessage(stored, subject: "s") }
         let badHeaders = MsgGetReply.StoredMessage(
-            subject: "s", seq: 1, hdrs: Data("HTTP/1.1 200\r\n\r\n".utf8).base64EncodedString(), data: nil, time: nil)
+            subject: "s",
+            seq: 1,
+            hdrs: Data("HTTP/1.1 200\r\n\r\n".utf8).base64EncodedString(),
+            data: nil,
+            time: nil
+        )
         #expect(throws: JetStreamError.self) { try JetStreamContext.storedMessage(badHeaders, subject: "s") }
     }
 
     @Test func directGetReplies() throws {
         let miss = NATSMessage(
-            subject: "_INBOX.x", sid: 1, replyTo: nil, headers: NATSHeaders(status: 404, description: "Message Not Found"),
-            payload: ByteBuffer())
+            subject: "_INBOX.x",
+            sid: 1,
+            replyTo: nil,
+            headers: NATSHeaders(status: 404, description: "Message Not Found"),
+            payload: ByteBuffer()
+        )
         #expect(try JetStreamContext.decodeDirectReply(miss, subject: "s") == nil)
         let empty = NATSMessage(
-            subject: "_INBOX.x", sid: 1, replyTo: nil, headers: NATSHeaders(status: 408, description: "Empty Request"),
-            payload: ByteBuffer())
+            subject: "_INBOX.x",
+            sid: 1,
+            replyTo: nil,
+            headers: NATSHeaders(status: 408, description: "Empty Request"),
+            payload: ByteBuffer()
+        )
         #expect(throws: JetStreamError.self) { try JetStreamContext.decodeDirectReply(empty, subject: "s") }
-        let noHeaders = NATSMessage(subject: "_INBOX.x", sid: 1, replyTo: nil, headers: nil, payload: ByteBuffer(string: "{}"))
+        let noHeaders = NATSMessage(
+            subject: "_INBOX.x",
+            sid: 1,
+            replyTo: nil,
+            headers: nil,
+            payload: ByteBuffer(string: "{}")
+        )
         #expect(throws: JetStreamError.self) { try JetStreamContext.decodeDirectReply(noHeaders, subject: "s") }
         let badSequence = NATSMessage(
-            subject: "_INBOX.x", sid: 1, replyTo: nil,
-            headers: NATSHeaders([("Nats-Subject", "$KV.b.k"), ("Nats-Sequence", "x")]), payload: ByteBuffer())
+            subject: "_INBOX.x",
+            sid: 1,
+            replyTo: nil,
+            headers: NATSHeaders([("Nats-Subject", "$KV.b.k"), ("Nats-Sequence", "x")]),
+            payload: ByteBuffer()
+        )
         #expect(throws: JetStreamError.self) { try JetStreamContext.decodeDirectReply(badSequence, subject: "s") }
         let hit = NATSMessage(
-            subject: "_INBOX.x", sid: 1, replyTo: nil,
+            subject: "_INBOX.x",
+            sid: 1,
+            replyTo: nil,
             headers: NATSHeaders([
                 ("Nats-Stream", "KV_b"), ("Nats-Subject", "$KV.b.k"), ("Nats-Sequence", "7"),
                 ("Nats-Time-Stamp", "2026-11-27 20:23:09.330059731 +0000 UTC"),
-            ]), payload: ByteBuffer(string: "v"))
+            ]),
+            payload: ByteBuffer(string: "v")
+        )
         let message = try #require(try JetStreamContext.decodeDirectReply(hit, subject: "s"))
         #expect(message.sequence == 7 && message.subject == "$KV.b.k" && message.time != nil)
     }
@@ -236,7 +271,10 @@ struct ReplyDecodingTests {
     @Test func publishOptionsBecomeHeaders() {
         var headers = NATSHeaders()
         PublishOptions(
-            expectedStream: "S", expectedLastSequence: 4, expectedLastSubjectSequence: 0, expectedLastMsgID: "m"
+            expectedStream: "S",
+            expectedLastSequence: 4,
+            expectedLastSubjectSequence: 0,
+            expectedLastMsgID: "m"
         ).apply(to: &headers, msgID: "id")
         #expect(headers["Nats-Msg-Id"] == "id")
         #expect(headers["Nats-Expected-Stream"] == "S")

@@ -113,7 +113,8 @@ struct WatchTests {
             let kv = try await js.createKeyValue(KeyValueConfig(bucket: bucketName("restart"), history: 10))
             _ = try await kv.put("k", "before")
             let recorder = WatchRecorder(
-                try await kv.watch(options: KeyValueWatchOptions(idleHeartbeat: .seconds(heartbeatSeconds))))
+                try await kv.watch(options: KeyValueWatchOptions(idleHeartbeat: .seconds(heartbeatSeconds)))
+            )
             try await recorder.waitForEvents(2)
             _ = try await kv.put("k", "live")
             try await recorder.waitForRevision(2)
@@ -152,7 +153,8 @@ struct WatchTests {
         defer { server.remove() }
         let connection = try await connect([server.url])
         let kv = try await JetStreamContext(connection: connection).createKeyValue(
-            KeyValueConfig(bucket: bucketName("end")))
+            KeyValueConfig(bucket: bucketName("end"))
+        )
         let stopped = try await kv.watch()
         var iterator = stopped.makeAsyncIterator()
         #expect(try await iterator.next() == .upToDate)
