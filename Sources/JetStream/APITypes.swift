@@ -13,9 +13,19 @@ struct APIErrorBody: Decodable, Sendable {
     }
 }
 
-/// Decodes only the `error` field of any API reply.
-struct APIErrorEnvelope: Decodable {
+/// An API reply in one decoding pass: a well-formed `error` object wins; otherwise the whole
+/// object is decoded as `Reply`.
+struct APIReply<Reply: Decodable>: Decodable {
     var error: APIErrorBody?
+    var value: Reply?
+
+    enum CodingKeys: String, CodingKey { case error }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        error = try? container.decodeIfPresent(APIErrorBody.self, forKey: .error)
+        if error == nil { value = try Reply(from: decoder) }
+    }
 }
 
 /// Where a stream keeps its messages.

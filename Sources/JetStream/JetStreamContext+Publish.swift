@@ -74,10 +74,7 @@ extension JetStreamContext {
         var allHeaders = headers ?? NATSHeaders()
         let retrying = options.retry && retryBudget > .zero
         var msgID = options.msgID
-        if msgID == nil && retrying {
-            var nuid = NUID()
-            msgID = nuid.next()
-        }
+        if msgID == nil && retrying { msgID = messageIDs.next() }
         options.apply(to: &allHeaders, msgID: msgID)
         let sendHeaders = allHeaders.isEmpty ? nil : allHeaders
         guard retrying else {

@@ -1,5 +1,6 @@
 import Foundation
 import NATSClient
+import Synchronization
 
 /// The JetStream API of one account, reached over a ``NATSConnection``.
 ///
@@ -17,6 +18,8 @@ public struct JetStreamContext: Sendable {
     /// responders, timeouts and 503-class errors while a stream leader is elected (4–9 s on a
     /// crashed R3 leader). Zero disables retries.
     public var retryBudget: Duration
+    /// Message ids for idempotent retries, shared by copies of this context.
+    let messageIDs = MessageIDs()
 
     /// Creates a context.
     /// - Parameters:
@@ -101,8 +104,14 @@ public struct JetStreamContext: Sendable {
 
     /// Decodes an API reply: an `error` object wins; malformed JSON is an `.invalidReply` error.
     static func decodeReply<Reply: Decodable>(_ data: Data, subject: String) throws -> Reply {
-        let decoder = JSONDecoder()
-        if let envelope = try? decoder.decode(APIErrorEnvelope.self, from: data), let error = envelope.error {
+        let envelope: APIReply<Reply>
+        do {
+            envelope = try JSONDecoder().decode(APIReply<Reply>.self, from: data)
+        } catch {
+            let sample = String(decoding: data.prefix(120), as: UTF8.self)
+            throw JetStreamError(.invalidReply, "\(subject): cannot decode \(Reply.self) from \"\(sample)\": \(error)")
+        }
+        if let error = envelope.error {
             throw JetStreamError(
                 .api,
                 code: error.code,
@@ -110,12 +119,10 @@ public struct JetStreamContext: Sendable {
                 "\(subject): \(error.description ?? "no description")"
             )
         }
-        do {
-            return try decoder.decode(Reply.self, from: data)
-        } catch {
-            let sample = String(decoding: data.prefix(120), as: UTF8.self)
-            throw JetStreamError(.invalidReply, "\(subject): cannot decode \(Reply.self) from \"\(sample)\": \(error)")
+        guard let value = envelope.value else {
+            throw JetStreamError(.invalidReply, "\(subject): empty reply")
         }
+        return value
     }
 
     static func encode(_ value: some Encodable) throws -> Data {
@@ -152,4 +159,12 @@ public struct JetStreamContext: Sendable {
             }
         }
     }
+}
+
+/// A NUID generator shared across tasks (one CSPRNG-seeded prefix, then cheap increments).
+final class MessageIDs: Sendable {
+    private let nuid = Mutex(NUID())
+
+    /// A new unique id.
+    func next() -> String { nuid.withLock { $0.next() } }
 }
