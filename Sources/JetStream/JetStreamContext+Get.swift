@@ -167,14 +167,21 @@ func parseTimestamp(_ text: String) -> Date? {
         guard let value = Double("0." + secondParts[1]) else { return nil }
         fraction = value
     }
-    var components = DateComponents()
-    (components.year, components.month, components.day) = (year, month, day)
-    (components.hour, components.minute, components.second) = (hour, minute, second)
-    var calendar = Calendar(identifier: .gregorian)
-    guard let utc = TimeZone(identifier: "UTC") else { return nil }
-    calendar.timeZone = utc
-    guard let base = calendar.date(from: components) else { return nil }
-    return base.addingTimeInterval(fraction - Double(offset))
+    guard (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
+        (0...60).contains(second)
+    else { return nil }
+    let seconds = daysSinceEpoch(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+    return Date(timeIntervalSince1970: Double(seconds - offset) + fraction)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+private func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yearOfEra = y - era * 400
+    let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+    return era * 146_097 + dayOfEra - 719_468
 }
 
 private func parseOffset(_ text: Substring) -> Int? {

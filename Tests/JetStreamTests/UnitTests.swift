@@ -264,6 +264,10 @@ struct ReplyDecodingTests {
         #expect(abs(a.timeIntervalSince(b)) < 0.000_001)
         #expect(abs(a.timeIntervalSince(c)) < 0.000_001)
         #expect(abs(a.timeIntervalSince1970 - 1_795_810_989.330059731) < 0.001)
+        #expect(parseTimestamp("1970-01-01T00:00:00Z")?.timeIntervalSince1970 == 0)
+        #expect(parseTimestamp("2000-03-01T00:00:00Z")?.timeIntervalSince1970 == 951_868_800)
+        #expect(parseTimestamp("2024-02-29T12:00:00.5Z")?.timeIntervalSince1970 == 1_709_208_000.5)
+        #expect(parseTimestamp("2026-13-01T00:00:00Z") == nil)
         #expect(parseTimestamp("yesterday") == nil)
         #expect(parseTimestamp("2026-11-27Tnoon") == nil)
     }
