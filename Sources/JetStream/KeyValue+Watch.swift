@@ -125,7 +125,8 @@ public struct KeyValueWatcher: AsyncSequence, Sendable {
     /// How many times the underlying consumer was recreated (after gaps, lost heartbeats, reconnects).
     public var recreations: Int { get async { await consumer.recreations } }
 
-    /// The revision of the last entry delivered (0 before the first).
+    /// The revision the watch resumes after: the last entry delivered (before the first one: 0, or
+    /// the bucket's last revision at the start of an `updatesOnly` watch).
     public var lastRevision: UInt64 { get async { await consumer.lastStreamSequence } }
 }
 

@@ -34,7 +34,8 @@ public struct OrderedConsumer: AsyncSequence, Sendable {
     /// How many times the server-side consumer was recreated.
     public var recreations: Int { get async { await engine.recreations } }
 
-    /// The stream sequence of the last message handed out (0 before the first).
+    /// The stream sequence delivery resumes after: the last message handed out (before the first:
+    /// 0, or the position implied by a `.new` or `.startSequence` policy).
     public var lastStreamSequence: UInt64 { get async { await engine.lastStreamSeq } }
 }
 
