@@ -129,7 +129,8 @@ actor OrderedConsumerEngine {
         var policy = config.deliverPolicy
         if policy == .new {
             // Pin "new" to a sequence so that a later recreation resumes exactly there.
-            policy = .startSequence(try await js.streamInfo(stream).state.lastSeq + 1)
+            let last = try await js.withRetries { _ in try await js.streamInfo(stream).state.lastSeq }
+            policy = .startSequence(last + 1)
         }
         if let start = policy.startSequence {
             lastStreamSeq = start - 1
