@@ -171,6 +171,59 @@ struct OrderedConsumerTests {
         }
     }
 
+    /// A flow-control request is answered once the messages before it were handed out, and a
+    /// heartbeat reporting a stall is answered on the subject it names; neither is delivered.
+    @Test func flowControlAndStallNoticesAreAnswered() async throws {
+        try await withJetStream { _, connection, js in
+            try await makeStream(js, "FC")
+            _ = try await js.publish("1", to: "fc.x")
+            let consumer = try await js.orderedConsumer(
+                stream: "FC",
+                config: OrderedConsumerConfig(idleHeartbeat: .seconds(30))
+            )
+            var iterator = consumer.makeAsyncIterator()
+            #expect(try await iterator.next()?.metadata.streamSequence == 1)
+            let replies = try connection.subscribe(to: "test.fc.>")
+            try await connection.flush()
+            await consumer.engine.inject(
+                NATSMessage(
+                    subject: "inbox",
+                    sid: 0,
+                    replyTo: "test.fc.request",
+                    headers: NATSHeaders(status: 100, description: "FlowControl Request"),
+                    payload: ByteBuffer()
+                )
+            )
+            await consumer.engine.inject(
+                NATSMessage(
+                    subject: "inbox",
+                    sid: 0,
+                    replyTo: nil,
+                    headers: NATSHeaders(
+                        status: 100,
+                        description: "Idle Heartbeat",
+                        [
+                            ("Nats-Last-Consumer", "1"), ("Nats-Last-Stream", "1"),
+                            ("Nats-Consumer-Stalled", "test.fc.stalled"),
+                        ]
+                    ),
+                    payload: ByteBuffer()
+                )
+            )
+            _ = try await js.publish("2", to: "fc.x")
+            #expect(try await iterator.next()?.metadata.streamSequence == 2)
+            var answered: [String] = []
+            for await reply in replies {
+                #expect(reply.payload.readableBytes == 0)
+                answered.append(reply.subject)
+                if answered.count == 2 { break }
+            }
+            #expect(answered == ["test.fc.request", "test.fc.stalled"])
+            #expect(await consumer.recreations == 0)
+            await consumer.stop()
+        }
+    }
+
     /// The deliver subject of the stream's only consumer.
     private func deliverSubject(_ connection: NATSConnection, stream: String) async throws -> String {
         let names = try await connection.request("", to: "$JS.API.CONSUMER.NAMES.\(stream)")
