@@ -78,10 +78,8 @@ struct InteropTests {
         text.split(separator: "\n").last.map(String.init) ?? ""
     }
 
-    /// A bucket made with nats-py's defaults has no `allow_direct`. JetStream's `KeyValue.get` always uses
-    /// DIRECT.GET (unless `consistent`), which nats-server 2.9.10 leaves unanswered on such a stream, so every
-    /// read times out. Known bug in Sources/JetStream (`keyValue(_:)` should note the stream's `allow_direct`
-    /// and `read` fall back to STREAM.MSG.GET); remove `withKnownIssue` once fixed (the test then reports it).
+    /// A bucket made with nats-py's defaults has no `allow_direct`; nats-server 2.9.10 leaves DIRECT.GET on such
+    /// a stream unanswered, so the Swift KeyValue must notice and read through STREAM.MSG.GET (it once timed out).
     @Test func swiftReadsABucketNatsPyMadeWithItsDefaults() async throws {
         let server = try NATSServer()
         defer { server.stop() }
@@ -92,10 +90,11 @@ struct InteropTests {
         let kv = try await js.keyValue("plain")
         // The consistent path (STREAM.MSG.GET) works on any bucket.
         #expect(try await kv.get("py.a", consistent: true)?.string == "alpha2")
-        await withKnownIssue("JetStream KeyValue.get uses DIRECT.GET on a bucket without allow_direct") {
-            let entry = try await kv.get("py.a")
-            #expect(entry?.string == "alpha2")
-        }
+        #expect(try await kv.get("py.a")?.string == "alpha2")
+        #expect(try await kv.get("py.c") == nil)
+        let revision = try #require(try await kv.get("shared")?.revision)
+        _ = try await kv.update("shared", "from-swift", revision: revision)
+        #expect(try await kv.get("shared")?.string == "from-swift")
         await connection.close()
     }
 }
