@@ -182,7 +182,7 @@ actor OrderedConsumerEngine {
             case .message(let generation, let message):
                 guard generation == self.generation else { continue }
                 lastActivity = clock.now
-                if let delivered = await handle(message) { return .message(delivered) }
+                if let delivered = try await handle(message) { return .message(delivered) }
                 if sawIdleHeartbeat {
                     sawIdleHeartbeat = false
                     if reportIdle { return .idle }
@@ -213,7 +213,9 @@ actor OrderedConsumerEngine {
 
     // MARK: Messages
 
-    private func handle(_ message: NATSMessage) async -> JetStreamMessage? {
+    /// - Throws: ``JetStreamError`` `.invalidReply` for a data message whose reply subject is not an
+    ///   ack subject: without its sequences nothing can be tracked, and dropping it would lose it.
+    private func handle(_ message: NATSMessage) async throws -> JetStreamMessage? {
         if let status = message.status {
             if status == 100 {
                 await handleControl(message)
@@ -222,9 +224,13 @@ actor OrderedConsumerEngine {
             }
             return nil
         }
-        guard let reply = message.replyTo, let metadata = try? AckMetadata(ackSubject: reply) else {
-            return nil  // Not a consumer delivery; nothing to track it by.
+        guard let reply = message.replyTo else {
+            throw JetStreamError(
+                .invalidReply,
+                "consumer on \(stream): message on \"\(message.subject)\" without a reply subject"
+            )
         }
+        let metadata = try AckMetadata(ackSubject: reply)
         guard metadata.consumerSequence == expectedConsumerSeq else {
             resetReason = "consumer sequence \(metadata.consumerSequence), expected \(expectedConsumerSeq)"
             return nil

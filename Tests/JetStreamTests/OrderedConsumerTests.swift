@@ -224,6 +224,24 @@ struct OrderedConsumerTests {
         }
     }
 
+    @Test func aDeliveryWithoutAnAckSubjectIsAnError() async throws {
+        try await withJetStream { _, _, js in
+            try await makeStream(js, "BAD")
+            let consumer = try await js.orderedConsumer(stream: "BAD")
+            var iterator = consumer.makeAsyncIterator()
+            await consumer.engine.inject(
+                NATSMessage(subject: "bad.x", sid: 0, replyTo: "$JS.ACK.BAD.c.1", headers: nil, payload: ByteBuffer())
+            )
+            do {
+                let message = try await iterator.next()
+                Issue.record("delivered \(String(describing: message))")
+            } catch let error as JetStreamError {
+                #expect(error.kind == .invalidReply)
+            }
+            await consumer.stop()
+        }
+    }
+
     /// The deliver subject of the stream's only consumer.
     private func deliverSubject(_ connection: NATSConnection, stream: String) async throws -> String {
         let names = try await connection.request("", to: "$JS.API.CONSUMER.NAMES.\(stream)")
