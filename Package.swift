@@ -71,5 +71,10 @@ let package = Package(
         /// Pure election state machine: lease, epochs, self-fencing. No I/O, no clock reads.
         .target(name: "Election"),
         .testTarget(name: "ElectionTests", dependencies: ["Election"]),
+
+        // MARK: Cluster (issue 4)
+        /// Configuration (the seed's JSON format, strict), names and subjects; later the node driving the election.
+        .target(name: "Cluster", dependencies: ["Election"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
     ]
 )
