@@ -73,8 +73,9 @@ let package = Package(
         .testTarget(name: "ElectionTests", dependencies: ["Election"]),
 
         // MARK: Cluster (issue 4)
-        /// Configuration (the seed's JSON format, strict), names and subjects; later the node driving the election.
-        .target(name: "Cluster", dependencies: ["Election"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
+        /// Configuration (the seed's JSON format, strict), names and subjects; the node driving the election
+        /// against the KV bucket, its hooks and its micro service.
+        .target(name: "Cluster", dependencies: ["Election", "NATSClient", "JetStream", "NATSMicro"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "NATSTestSupport", "NATSClient", "JetStream"]),
     ]
 )

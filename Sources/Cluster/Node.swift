@@ -1,0 +1,290 @@
+import Election
+import Foundation
+import JetStream
+import NATSClient
+import NATSMicro
+
+/// A node's role as go-cluster reports it.
+public enum NodeRole: String, Sendable, Hashable, Codable {
+    /// The leader: holds the lease (and the VIP).
+    case primary = "PRIMARY"
+    /// Anyone else.
+    case passive = "PASSIVE"
+}
+
+/// An error from a ``Node`` command.
+public struct NodeError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong.
+    public var description: String
+    /// Creates an error.
+    public init(_ description: String) { self.description = description }
+
+    static let notLeader = NodeError("not leader")
+    static let notRunning = NodeError("node is not running")
+}
+
+/// One cluster member: runs the pure ``ElectionStateMachine`` against the NATS KV bucket
+/// `KV_CLUSTER_<clusterId>`, calls its ``ClusterHooks`` and serves the `cluster_<clusterId>` micro service.
+///
+/// The actor is the single owner of the machine. Every input (watch entries, read and write results,
+/// timer expiries, connection changes, commands) becomes one synchronous call into the machine with the
+/// node's monotonic `now`, and the returned actions are executed in order before the next input:
+/// lease writes go through one serial writer task (so they reach the server in the order the machine
+/// issued them), reads and timers through short tasks that report back here, hooks through one serial
+/// hook task (one at a time, in event order).
+public actor Node {
+    /// The options the node was created with.
+    public nonisolated let options: NodeOptions
+    let hooks: any ClusterHooks
+    var machine: ElectionStateMachine
+    let origin = ContinuousClock.now
+    var startedAt: ContinuousClock.Instant?
+
+    var running = false
+    var isConnectedNow = false
+    var connection: NATSConnection?
+    var ownsConnection = false
+    var js: JetStreamContext?
+    var kv: KeyValue?
+    var service: Service?
+
+    var timers: [TimerID: Task<Void, Never>] = [:]
+    var watcher: KeyValueWatcher?
+    var watchTask: Task<Void, Never>?
+    var watchGeneration = 0
+    var eventsTask: Task<Void, Never>?
+    var writer: AsyncStream<WriteJob>.Continuation?
+    var writerTask: Task<Void, Never>?
+    var writesInFlight = 0
+    var hookQueue: AsyncStream<HookCall>.Continuation?
+    var hookTask: Task<Void, Never>?
+    /// `acquired_at` of the last epoch this node wrote (the stamp renewals keep).
+    var stamp: (epoch: UInt64, text: String)?
+
+    /// Creates a node; nothing happens until ``start(connection:)``.
+    /// - Parameters:
+    ///   - options: Identity, timing, NATS options.
+    ///   - hooks: Callbacks for leadership and connection changes.
+    /// - Throws: ``ElectionConfigError`` if the election configuration is invalid.
+    public init(options: NodeOptions, hooks: any ClusterHooks = NoHooks()) throws {
+        self.options = options
+        self.hooks = hooks
+        self.machine = try ElectionStateMachine(config: options.election)
+    }
+
+    // MARK: Public state
+
+    /// `PRIMARY` while this node acts as leader, `PASSIVE` otherwise.
+    public var role: NodeRole { machine.isLeader ? .primary : .passive }
+    /// Whether this node acts as leader now.
+    public var isLeader: Bool { machine.isLeader }
+    /// The lease holder this node knows of (itself while leader), `nil` if none or unknown.
+    public var leader: String? { machine.isLeader ? options.nodeId : machine.knownLeader?.nodeId }
+    /// The epoch of the lease this node knows of (its own while leader), 0 if none.
+    public var epoch: UInt64 { machine.epoch ?? machine.knownLeader?.epoch ?? 0 }
+    /// Whether the NATS connection is up.
+    public var connected: Bool { running && isConnectedNow }
+    /// The election state machine's role (follower, candidate, leader, standby).
+    public var electionRole: Role { machine.role }
+
+    /// The status the `status` endpoint reports.
+    public var status: NodeStatus {
+        let uptime = startedAt.map { ContinuousClock.now - $0 } ?? .zero
+        return NodeStatus(
+            nodeId: options.nodeId, role: role.rawValue, leader: leader ?? "", epoch: epoch,
+            uptimeMs: Int64(uptime.components.seconds * 1000 + uptime.components.attoseconds / 1_000_000_000_000_000),
+            connected: connected)
+    }
+
+    // MARK: Lifecycle
+
+    /// Connects (unless `connection` is given), creates or binds the bucket, starts the watch and the micro
+    /// service, and enters the election.
+    /// - Parameter connection: A connection to use instead of connecting with ``NodeOptions/nats``; the node
+    ///   does not close it.
+    /// - Throws: `NATSError`, ``JetStreamError``, ``KeyValueError`` or ``MicroError`` from setting up.
+    public func start(connection given: NATSConnection? = nil) async throws {
+        guard !running, startedAt == nil else { return }
+        let connection: NATSConnection
+        if let given { connection = given } else { connection = try await NATSConnection.connect(options.nats) }
+        ownsConnection = given == nil
+        self.connection = connection
+        let ttl = options.election.leaseTTL
+        let js = JetStreamContext(
+            connection: connection, requestTimeout: max(.milliseconds(250), min(ttl / 2, .seconds(5))),
+            retryBudget: min(ttl / 2, .seconds(10)))
+        self.js = js
+        do {
+            kv = try await js.createKeyValue(
+                KeyValueConfig(bucket: options.bucket, history: 1, ttl: ttl, replicas: options.bucketReplicas))
+        } catch {
+            if ownsConnection { await connection.close() }
+            throw error
+        }
+        running = true
+        isConnectedNow = connection.isConnected
+        startedAt = .now
+        startHookTask()
+        startWriterTask()
+        startEventsTask(connection)
+        startWatch(reportRestored: false)
+        do {
+            service = try await NodeService.start(for: self, options: options, connection: connection)
+        } catch {
+            await stop()
+            throw error
+        }
+        execute(machine.start(now: now()))
+    }
+
+    /// Leaves the cluster: a leader steps down first (its lease deleted with a CAS on its own revision, so a
+    /// follower takes over at once), then the service, watch, timers and (if owned) the connection stop.
+    public func stop() async {
+        guard running else { return }
+        if machine.isLeader {
+            execute(machine.stepDownRequested(now: now()))
+            let deadline = ContinuousClock.now + .seconds(2)
+            while writesInFlight > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        running = false
+        for task in timers.values { task.cancel() }
+        timers = [:]
+        let service = self.service
+        self.service = nil
+        await service?.stop()
+        watchGeneration += 1
+        let watcher = self.watcher
+        self.watcher = nil
+        watchTask?.cancel()
+        await watcher?.stop()
+        writer?.finish()
+        hookQueue?.finish()
+        eventsTask?.cancel()
+        if ownsConnection, let connection { await connection.close() }
+    }
+
+    // MARK: Commands
+
+    /// Graceful stepdown: stop acting as leader, write the cooldown marker, delete the lease with a CAS on
+    /// this node's revision; another node takes over at once. This node stays out for the cooldown unless
+    /// nobody else takes over.
+    /// - Throws: ``NodeError`` "not leader".
+    public func stepDown() throws {
+        guard running else { throw NodeError.notRunning }
+        guard machine.isLeader else { throw NodeError.notLeader }
+        execute(machine.stepDownRequested(now: now()))
+    }
+
+    /// Hands the lease to `target` (a CAS update naming it under a new epoch). The target must be live: it
+    /// is pinged over NATS first.
+    /// - Parameter target: The node id to hand over to.
+    /// - Throws: ``NodeError`` if this node is not leader, the target is this node or does not answer.
+    public func transfer(to target: String) async throws {
+        guard running, let connection else { throw NodeError.notRunning }
+        guard machine.isLeader else { throw NodeError.notLeader }
+        guard target != options.nodeId else { throw NodeError("cannot transfer to self") }
+        guard KeyValue.isValidKey(target), !target.contains(".") else { throw NodeError("invalid target \"\(target)\"") }
+        let subject = "\(options.service).ping.\(target)"
+        do {
+            _ = try await connection.request("", to: subject, timeout: min(options.election.leaseTTL / 2, .seconds(2)))
+        } catch {
+            throw NodeError("target \(target) does not answer: \(error)")
+        }
+        guard machine.isLeader else { throw NodeError.notLeader }
+        execute(machine.transferRequested(to: target, now: now()))
+    }
+
+    // MARK: Events
+
+    /// The node's monotonic time for the machine.
+    func now() -> ElectionInstant {
+        let (seconds, attoseconds) = origin.duration(to: .now).components
+        return ElectionInstant(nanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    func timerFired(_ id: TimerID) {
+        guard running else { return }
+        timers[id] = nil
+        execute(machine.timerFired(id, now: now()))
+    }
+
+    func watchEntry(_ entry: KeyValueEntry, generation: Int) {
+        guard running, generation == watchGeneration, entry.key == leaderKey else { return }
+        let operation: LeaseWatchEntry.Operation
+        switch entry.operation {
+        case .delete: operation = .delete
+        case .purge: operation = .purge
+        default:
+            operation = .put(entry.value)
+            if LeaseRecord(bytes: entry.value) == nil {
+                options.log("lease key holds an unparseable value at revision \(entry.revision): treated as foreign")
+            }
+        }
+        execute(machine.watchUpdate(LeaseWatchEntry(revision: entry.revision, operation: operation), now: now()))
+    }
+
+    func leaseRead(_ snapshot: LeaseSnapshot?) {
+        guard running else { return }
+        if let snapshot {
+            execute(machine.leaseRead(snapshot, now: now()))
+        } else {
+            execute(machine.leaseReadFailed(now: now()))
+        }
+    }
+
+    func writeDone(_ id: RequestID, _ result: WriteOutcome) {
+        writesInFlight -= 1
+        guard running else { return }
+        switch result {
+        case .stored(let revision): execute(machine.writeSucceeded(id, revision: revision, now: now()))
+        case .failed(let failure): execute(machine.writeFailed(id, failure, now: now()))
+        }
+    }
+
+    func connectionEvent(_ event: NATSEvent) {
+        guard running else { return }
+        switch event {
+        case .disconnected(let error):
+            isConnectedNow = false
+            hookQueue?.yield(.disconnected(error.map { "\($0)" } ?? "disconnected"))
+            execute(machine.connectionLost(now: now()))
+        case .closed:
+            isConnectedNow = false
+            hookQueue?.yield(.disconnected(nil))
+            execute(machine.connectionLost(now: now()))
+        case .reconnected:
+            isConnectedNow = true
+            hookQueue?.yield(.reconnected)
+            startWatch(reportRestored: true)
+        default:
+            break
+        }
+    }
+
+    /// The watch was (re)created after a reconnection.
+    func watchRestored(generation: Int) {
+        guard running, generation == watchGeneration else { return }
+        execute(machine.connectionRestored(now: now()))
+    }
+}
+
+/// What `cluster_<cid>.status.<nid>` answers.
+public struct NodeStatus: Codable, Sendable, Hashable {
+    /// The node's id.
+    public var nodeId: String
+    /// "PRIMARY" or "PASSIVE".
+    public var role: String
+    /// The known leader's id ("" if none).
+    public var leader: String
+    /// The known leader's epoch (0 if none).
+    public var epoch: UInt64
+    /// Milliseconds since the node started.
+    public var uptimeMs: Int64
+    /// Whether the node's NATS connection is up.
+    public var connected: Bool
+}
+
+/// The lease key.
+let leaderKey = "leader"
