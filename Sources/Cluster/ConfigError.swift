@@ -9,6 +9,8 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         case unreadable
         /// The text is not valid JSON.
         case malformedJSON
+        /// An object holds the same key twice.
+        case duplicateKey
         /// An object holds a key the configuration does not know.
         case unknownKey
         /// A key holds a value of the wrong JSON type.

@@ -13,17 +13,12 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses a JSON document.
-    /// - Parameter data: UTF-8 JSON text.
-    /// - Throws: ``ConfigError`` with code `.malformedJSON` and the parser's explanation.
+    /// Parses a JSON document strictly (RFC 8259): syntax errors carry line and column, duplicate keys are errors.
+    /// - Parameter data: UTF-8 JSON text, optionally with a byte order mark.
+    /// - Throws: ``ConfigError`` with code `.malformedJSON`, or `.duplicateKey` naming the key's path.
     public init(parsing data: Data) throws(ConfigError) {
-        do {
-            self = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let error as DecodingError {
-            throw ConfigError(.malformedJSON, path: "", "not valid JSON: \(Self.explain(error))")
-        } catch {
-            throw ConfigError(.malformedJSON, path: "", "not valid JSON: \(error)")
-        }
+        var parser = JSONParser(data)
+        self = try parser.parseDocument()
     }
 
     /// The JSON type's name as used in error messages: `a string`, `an integer`, `an object` ...
@@ -37,51 +32,5 @@ public enum JSONValue: Sendable, Equatable {
         case .array: "an array"
         case .object: "an object"
         }
-    }
-
-    private static func explain(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        default:
-            return "\(error)"
-        }
-    }
-}
-
-extension JSONValue: Decodable {
-    public init(from decoder: any Decoder) throws {
-        if var array = try? decoder.unkeyedContainer() {
-            var values: [JSONValue] = []
-            while !array.isAtEnd { values.append(try array.decode(JSONValue.self)) }
-            self = .array(values)
-            return
-        }
-        if let object = try? decoder.container(keyedBy: AnyKey.self) {
-            var members: [String: JSONValue] = [:]
-            for key in object.allKeys { members[key.stringValue] = try object.decode(JSONValue.self, forKey: key) }
-            self = .object(members)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() {
-            self = .null
-        } else if let value = try? single.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? single.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? single.decode(Int64.self) {
-            self = .integer(value)
-        } else {
-            self = .number(try single.decode(Double.self))
-        }
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 }
