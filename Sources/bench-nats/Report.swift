@@ -5,6 +5,10 @@ func printTable(swift: BenchResult, python: BenchResult?, arguments: BenchArgume
     print("")
     print("Loopback, one nats-server (JetStream on, file store), one run. Responder for request/reply: the Swift")
     print("client (a NATSConnection subscription on bench.echo in bench-nats, echoing 16 B), used by both clients.")
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
+        .joined(separator: " ") ?? "?"
+    print("Host: \(ProcessInfo.processInfo.activeProcessorCount) CPUs, load average \(load) (client, responder, "
+        + "server and nats-py share them).")
     print("Requests: \(arguments.requests) sequential; publishes: \(arguments.publishes) x 16 B then flush; "
         + "KV: \(arguments.kvUpdates) sequential CAS updates (update with expected revision), history 1.")
     print("")
