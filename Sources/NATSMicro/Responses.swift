@@ -88,6 +88,8 @@ public struct EndpointStats: Codable, Sendable, Equatable {
     public var processingTime: Int64
     /// `processingTime / numRequests` in nanoseconds (0 before the first request).
     public var averageProcessingTime: Int64
+    /// What ``ServiceConfig/statsHandler`` returned; left out of the JSON when `nil`.
+    public var data: [String: JSONValue]?
 
     enum CodingKeys: String, CodingKey {
         case name, subject
@@ -97,6 +99,7 @@ public struct EndpointStats: Codable, Sendable, Equatable {
         case lastError = "last_error"
         case processingTime = "processing_time"
         case averageProcessingTime = "average_processing_time"
+        case data
     }
 }
 

@@ -166,7 +166,11 @@ public final class Service: Sendable {
     public var stats: StatsResponse {
         StatsResponse(
             name: config.name, id: id, version: config.version, metadata: config.metadata, started: startedText,
-            endpoints: state.withLock { $0.endpoints }.map(\.stats))
+            endpoints: state.withLock { $0.endpoints }.map { endpoint in
+                var stats = endpoint.stats
+                stats.data = config.statsHandler?(endpoint.name)
+                return stats
+            })
     }
 
     /// Zeroes every endpoint's counters.

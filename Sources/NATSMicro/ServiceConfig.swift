@@ -13,6 +13,9 @@ public struct ServiceConfig: Sendable {
     public var queueGroup: String
     /// The discovery subject prefix, `$SRV` by default.
     public var controlPrefix: String
+    /// Custom data for an endpoint's `data` in `$SRV.STATS` (called with the endpoint name on every STATS
+    /// request); `nil` from it, or no handler, leaves `data` out (the schema types it as an object, not null).
+    public var statsHandler: (@Sendable (_ endpoint: String) -> [String: JSONValue]?)?
 
     /// - Parameters:
     ///   - name: `^[A-Za-z0-9_-]+$`.
@@ -30,6 +33,7 @@ public struct ServiceConfig: Sendable {
         self.metadata = metadata
         self.queueGroup = queueGroup
         self.controlPrefix = "$SRV"
+        self.statsHandler = nil
     }
 
     /// The queue group ADR-32 prescribes when none is configured.
