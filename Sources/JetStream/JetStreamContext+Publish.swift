@@ -52,8 +52,9 @@ public struct PublishOptions: Sendable, Hashable {
 extension JetStreamContext {
     /// Publishes to a subject a stream captures and waits for the stream's acknowledgement.
     ///
-    /// Transient failures (no stream leader: 503 no responders or 10008; a timeout) are retried
-    /// with backoff for up to ``retryBudget``. Because a timed-out publish may still have been
+    /// Transient failures (no stream leader: 503 no responders or 10008; a timeout; no connection)
+    /// are retried with backoff for up to ``retryBudget``. Nothing is sent while the connection is
+    /// down, so a write that failed cannot land later from the client's reconnect buffer. Because a timed-out publish may still have been
     /// stored, every attempt carries the same `Nats-Msg-Id` (generated when ``PublishOptions/msgID``
     /// is `nil`), so the stream stores it at most once and a late retry reports the original
     /// sequence.
@@ -111,6 +112,12 @@ extension JetStreamContext {
         headers: NATSHeaders?,
         timeout: Duration
     ) async throws -> PubAck {
+        // While disconnected the client would keep the publish in its reconnect buffer and send it
+        // after reconnecting, possibly long after this call gave up: a write the caller believes
+        // failed would land later. Never hand a JetStream write to the buffer.
+        guard connection.isConnected else {
+            throw JetStreamError(.connection, "\(subject): not connected (JetStream writes are not buffered)")
+        }
         let reply: NATSMessage
         do {
             reply = try await connection.request(payload, to: subject, headers: headers, timeout: timeout)

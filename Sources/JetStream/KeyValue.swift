@@ -27,6 +27,12 @@ public struct KeyValue: Sendable {
     /// `$KV.<bucket>.`
     let subjectPrefix: String
 
+    /// The same bucket through another context, e.g. one with a shorter retry budget or request
+    /// timeout for a particular kind of call.
+    public func using(_ js: JetStreamContext) -> KeyValue {
+        KeyValue(bucket: bucket, js: js, allowsDirect: allowsDirect)
+    }
+
     init(bucket: String, js: JetStreamContext, allowsDirect: Bool) {
         self.bucket = bucket
         self.streamName = "KV_\(bucket)"

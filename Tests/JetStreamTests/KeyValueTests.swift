@@ -205,4 +205,30 @@ struct KeyValueTests {
             #expect(try await js.createKeyValue(KeyValueConfig(bucket: "direct")).allowsDirect)
         }
     }
+
+    /// A write attempted while the server is down fails within the retry budget and never lands
+    /// later from the client's reconnect buffer.
+    @Test func writesWhileDisconnectedFailAndNeverLandLater() async throws {
+        try await withJetStream { server, connection, js in
+            let kv = try await js.createKeyValue(KeyValueConfig(bucket: bucketName("zombie")))
+            let revision = try await kv.put("lease", "mine")
+            server.kill()
+            try await eventually("the client to notice") { !connection.isConnected }
+            var quick = js
+            quick.retryBudget = .milliseconds(300)
+            let zombie = kv.using(quick)
+            do {
+                _ = try await zombie.put("lease", "zombie")
+                Issue.record("a write succeeded with the server down")
+            } catch let error as JetStreamError {
+                #expect(error.kind == .connection)
+            }
+            try server.start()
+            try await eventually("the client to reconnect") { connection.isConnected }
+            try await connection.flush()
+            let after = try await kv.put("other", "x")
+            #expect(after == revision + 1, "nothing was stored between the two writes")
+            #expect(try await kv.get("lease")?.string == "mine")
+        }
+    }
 }
