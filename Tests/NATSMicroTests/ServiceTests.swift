@@ -274,4 +274,28 @@ struct ServiceTests {
         for service in services { await service.stop() }
         await client.close()
     }
+
+    @Test func statsHandlerDataAppearsAsAnObject() async throws {
+        let server = try NATSServer()
+        defer { server.stop() }
+        let connection = try await connect(server)
+        var config = calcConfig
+        config.statsHandler = { endpoint in
+            endpoint == "echo" ? ["cache": ["hits": 3, "ratio": 0.5], "mode": "fast", "warm": true] : nil
+        }
+        let service = try await startCalc(on: connection, config: config)
+        let reply = try await connection.request("", to: ServiceVerb.stats.subject(name: "calc"))
+        let endpoints = try #require(try jsonObject(reply)["endpoints"] as? [[String: Any]])
+        let echo = try #require(endpoints.first { $0["name"] as? String == "echo" })
+        let data = try #require(echo["data"] as? [String: Any], "data must be an object")
+        #expect(data["mode"] as? String == "fast")
+        #expect((data["cache"] as? [String: Any])?["hits"] as? Int == 3)
+        for other in endpoints where other["name"] as? String != "echo" {
+            #expect(other["data"] == nil, "no data: the key is left out")
+        }
+        let decoded = try JSONDecoder().decode(StatsResponse.self, from: reply.data)
+        #expect(decoded.endpoints.first?.data?["warm"] == true)
+        await service.stop()
+        await connection.close()
+    }
 }
