@@ -141,7 +141,7 @@ extension Node {
         let value = "{\"node_id\":\"\(nodeId)\",\"until\":\"\(rfc3339(until))\"}"
         let log = options.log
         Task {
-            do { _ = try await kv.put("cooldown.\(nodeId)", value) } catch { log("cooldown marker not written: \(error)") }
+            do { _ = try await kv.put(ClusterConfig.cooldownKey(nodeId: nodeId), value) } catch { log("cooldown marker not written: \(error)") }
         }
     }
 

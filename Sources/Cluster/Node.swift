@@ -72,7 +72,22 @@ public actor Node {
         self.machine = try ElectionStateMachine(config: options.election)
     }
 
+    /// Creates a node from a loaded ``ClusterConfig``.
+    /// - Parameters:
+    ///   - config: The cluster configuration.
+    ///   - hooks: Callbacks for leadership and connection changes.
+    ///   - log: Diagnostics sink.
+    /// - Throws: ``ElectionConfigError`` if the election configuration is invalid.
+    public init(
+        config: ClusterConfig, hooks: any ClusterHooks = NoHooks(), log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
+        try self.init(options: NodeOptions(config: config, log: log), hooks: hooks)
+    }
+
     // MARK: Public state
+
+    /// The node's micro service while it runs.
+    public var microService: Service? { service }
 
     /// `PRIMARY` while this node acts as leader, `PASSIVE` otherwise.
     public var role: NodeRole { machine.isLeader ? .primary : .passive }
@@ -287,4 +302,4 @@ public struct NodeStatus: Codable, Sendable, Hashable {
 }
 
 /// The lease key.
-let leaderKey = "leader"
+let leaderKey = ClusterConfig.leaderKey

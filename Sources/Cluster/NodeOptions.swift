@@ -40,12 +40,27 @@ public struct NodeOptions: Sendable {
         self.log = log
     }
 
+    /// Options from a loaded ``ClusterConfig``: its NATS URLs, credentials, reconnect policy, election timing
+    /// and service version.
+    /// - Parameters:
+    ///   - config: The cluster configuration.
+    ///   - log: Diagnostics sink (default: discard).
+    public init(config: ClusterConfig, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        var nats = NATSOptions(
+            servers: config.natsURLs, name: "cluster-\(config.clusterId)-\(config.nodeId)",
+            reconnectWait: config.reconnectWait, maxReconnects: config.maxReconnects)
+        nats.credentialsFile = config.natsCredentials
+        self.init(
+            clusterId: config.clusterId, election: config.electionConfig, nats: nats,
+            serviceVersion: config.serviceVersion, log: log)
+    }
+
     /// This node's id.
     public var nodeId: String { election.nodeId }
     /// The KV bucket holding the lease: `KV_CLUSTER_<clusterId>`.
-    public var bucket: String { "KV_CLUSTER_\(clusterId)" }
+    public var bucket: String { ClusterConfig.bucketName(clusterId: clusterId) }
     /// The micro service name: `cluster_<clusterId>`.
-    public var service: String { "cluster_\(clusterId)" }
+    public var service: String { ClusterConfig.serviceName(clusterId: clusterId) }
     /// `cluster_<cid>.status.<nid>`.
     public var statusSubject: String { "\(service).status.\(nodeId)" }
     /// `cluster_<cid>.ping.<nid>`.

@@ -268,6 +268,69 @@ struct NodeTests {
     }
 }
 
+@Suite("Node across NATS outages", .enabled(if: NATSServer.isAvailable), .timeLimit(.minutes(2)), .serialized)
+struct NodeOutageTests {
+    @Test func serverKilledAndRestartedElectsAgainWithAHigherEpoch() async throws {
+        let trio = try await NodeTrio.make()
+        try await trio.run { trio in
+            let (old, oldEpoch) = try await trio.waitForAgreedLeader()
+            trio.server.kill()
+            // Longer than the TTL: the leader cannot renew and must fence itself.
+            try await Task.sleep(for: NodeTrio.ttl + .milliseconds(500))
+            #expect(await trio.leaders().isEmpty, "nobody acts as leader without NATS past the TTL")
+            #expect(trio.hooks[old].all.contains(.lostLeadership))
+            for hooks in trio.hooks { #expect(hooks.all.contains(.disconnected)) }
+            try await offThread { try trio.server.start() }
+            let (_, newEpoch) = try await trio.waitForAgreedLeader(timeout: .seconds(20))
+            #expect(newEpoch > oldEpoch)
+            for hooks in trio.hooks { #expect(hooks.all.contains(.reconnected)) }
+            for node in trio.nodes { #expect(await node.connected) }
+        }
+    }
+
+    @Test func nodeFromClusterConfigJoinsAndLeavesGracefully() async throws {
+        let trio = try await NodeTrio.make(count: 2)
+        try await trio.run { trio in
+            let (leader, epoch) = try await trio.waitForAgreedLeader()
+            let config = ClusterConfig(
+                clusterId: trio.clusterId, nodeId: "n9", natsURLs: [trio.server.url],
+                reconnectWait: .milliseconds(200), leaseTTL: NodeTrio.ttl, heartbeatInterval: NodeTrio.heartbeat)
+            let hooks = NodeHookRecorder()
+            let node = try Node(config: config, hooks: hooks)
+            try await node.start()
+            #expect(await node.microService != nil)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while await node.leader != "n\(leader + 1)", ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(await node.leader == "n\(leader + 1)")
+            #expect(await node.epoch == epoch)
+            #expect(await node.role == .passive)
+            // stop() of the leader releases the lease: a successor within a fraction of the TTL.
+            let stopped = ContinuousClock.now
+            await trio.nodes[leader].stop()
+            let other = trio.nodes[1 - leader]
+            var successor: (String, UInt64)?
+            while successor == nil, ContinuousClock.now - stopped < .seconds(5) {
+                if await other.isLeader {
+                    successor = ("n\(2 - leader)", await other.epoch)
+                } else if await node.isLeader {
+                    successor = ("n9", await node.epoch)
+                } else {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+            }
+            let (successorId, newEpoch) = try #require(successor, "no successor after the leader stopped")
+            #expect(ContinuousClock.now - stopped < NodeTrio.ttl)
+            #expect(newEpoch > epoch)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(await other.leader == successorId)
+            #expect(await node.leader == successorId)
+            await node.stop()
+        }
+    }
+}
+
 extension NodeTrio {
     /// Runs `body`, then shuts everything down whether it threw or not.
     func run(_ body: (NodeTrio) async throws -> Void) async throws {
