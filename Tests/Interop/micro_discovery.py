@@ -143,6 +143,9 @@ async def main(url, service_id):
     check(headers.get("Nats-Service-Error") == "bad input", f"fail: Nats-Service-Error = {headers.get('Nats-Service-Error')!r}")
     check(headers.get("Nats-Service-Error-Code") == "400", f"fail: Nats-Service-Error-Code = {headers.get('Nats-Service-Error-Code')!r}")
 
+    # The service counts a request just after its handler answered; give it a moment before STATS.
+    await asyncio.sleep(0.3)
+
     for verb, kind in (("PING", "ping"), ("INFO", "info"), ("STATS", "stats")):
         for subject in (f"$SRV.{verb}", f"$SRV.{verb}.calc", f"$SRV.{verb}.calc.{service_id}"):
             # What the nats CLI sends: body {} and Accept-Encoding: snappy (services may ignore it).

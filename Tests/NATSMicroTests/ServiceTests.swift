@@ -105,6 +105,8 @@ struct ServiceTests {
         let broken = try await client.request("not json", to: "math.sum")
         #expect(broken.serviceError?.code == 500)
 
+        // Counters are updated right after a handler answers: wait until the last request is counted.
+        #expect(await eventually { service.stats.endpoints.map(\.numRequests).reduce(0, +) == 7 })
         let reply = try await client.request("", to: ServiceVerb.stats.subject(name: "calc", id: service.id))
         let stats = try JSONDecoder().decode(StatsResponse.self, from: reply.data)
         let byName = Dictionary(uniqueKeysWithValues: stats.endpoints.map { ($0.name, $0) })
@@ -223,8 +225,8 @@ struct ServiceTests {
         try await client.flush()
 
         #expect(try await client.request("[4,5]", to: "math.sum").string == "9")
+        #expect(await eventually { service.stats.endpoints.first { $0.name == "add" }?.numRequests == 2 })
         let stats = service.stats.endpoints.first { $0.name == "add" }
-        #expect(stats?.numRequests == 2)
         #expect(stats?.numErrors == 0)
         await service.stop()
         await client.close()

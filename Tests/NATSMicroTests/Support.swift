@@ -93,3 +93,14 @@ func runInteropScript(_ script: String, _ arguments: [String]) async throws -> (
     let output = (try? String(contentsOf: outputPath, encoding: .utf8)) ?? ""
     return (status, output)
 }
+
+/// Waits until `condition` holds (an endpoint's counters are updated just after its handler answered, so a
+/// requester may see the reply first). Returns whether it held within `timeout`.
+func eventually(timeout: Duration = .seconds(3), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return try await condition()
+}
