@@ -162,7 +162,8 @@ public final class Service: Sendable {
             metadata: config.metadata, endpoints: state.withLock { $0.endpoints }.map(\.info))
     }
 
-    /// What `$SRV.STATS` answers.
+    /// What `$SRV.STATS` answers. A request is counted when its handler returns, which is just after the
+    /// handler's reply went out.
     public var stats: StatsResponse {
         StatsResponse(
             name: config.name, id: id, version: config.version, metadata: config.metadata, started: startedText,
