@@ -41,7 +41,7 @@ extension Node {
             case .scheduleTimer(let id, let instant):
                 schedule(id, at: instant)
             case .cancelTimer(let id):
-                timers.removeValue(forKey: id)?.cancel()
+                timers.removeValue(forKey: id)?.task.cancel()
             case .becameLeader(let epoch, _):
                 hookQueue?.yield(.becameLeader(epoch: epoch))
             case .leadershipExtended:
@@ -66,12 +66,15 @@ extension Node {
     // MARK: Timers
 
     func schedule(_ id: TimerID, at instant: ElectionInstant) {
-        timers[id]?.cancel()
+        timers[id]?.task.cancel()
+        timerTokens += 1
+        let token = timerTokens
         let deadline = origin + .nanoseconds(instant.nanoseconds)
-        timers[id] = Task { [weak self] in
+        let task = Task { [weak self] in
             do { try await Task.sleep(until: deadline, clock: .continuous) } catch { return }
-            await self?.timerFired(id)
+            await self?.timerFired(id, token: token)
         }
+        timers[id] = (token, task)
     }
 
     // MARK: KV I/O

@@ -48,7 +48,9 @@ public actor Node {
     var kv: KeyValue?
     var service: Service?
 
-    var timers: [TimerID: Task<Void, Never>] = [:]
+    /// Armed timers: the sleeping task and a token telling a firing apart from a re-armed successor.
+    var timers: [TimerID: (token: UInt64, task: Task<Void, Never>)] = [:]
+    var timerTokens: UInt64 = 0
     var watcher: KeyValueWatcher?
     var watchTask: Task<Void, Never>?
     var watchGeneration = 0
@@ -164,7 +166,7 @@ public actor Node {
             }
         }
         running = false
-        for task in timers.values { task.cancel() }
+        for timer in timers.values { timer.task.cancel() }
         timers = [:]
         let service = self.service
         self.service = nil
@@ -219,8 +221,8 @@ public actor Node {
         return ElectionInstant(nanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
-    func timerFired(_ id: TimerID) {
-        guard running else { return }
+    func timerFired(_ id: TimerID, token: UInt64) {
+        guard running, timers[id]?.token == token else { return }
         timers[id] = nil
         execute(machine.timerFired(id, now: now()))
     }

@@ -288,6 +288,30 @@ struct NodeOutageTests {
         }
     }
 
+    @Test func leaseExpiredAndEveryNodeRestartedKeepsTheEpochGrowing() async throws {
+        var trio = try await NodeTrio.make()
+        do {
+            let (_, oldEpoch) = try await trio.waitForAgreedLeader()
+            // Every node dies abruptly: no stepdown, the lease is left to expire by max age.
+            for connection in trio.connections { await connection.close() }
+            try await Task.sleep(for: NodeTrio.ttl + .milliseconds(500))
+            for node in trio.nodes { await node.stop() }
+            let js = JetStreamContext(connection: try await NodeTrio.connect(trio.server.url))
+            let kv = try await js.keyValue("KV_CLUSTER_\(trio.clusterId)")
+            #expect(try await kv.get("leader", consistent: true) == nil, "the lease expired")
+            await js.connection.close()
+            // Brand-new nodes that never saw the cluster.
+            for id in ["n4", "n5", "n6"] { try await trio.add(id) }
+            let fresh = [3, 4, 5]
+            let (_, newEpoch) = try await trio.waitForAgreedLeader(among: fresh)
+            #expect(newEpoch > oldEpoch, "epoch \(newEpoch) after restart must exceed \(oldEpoch)")
+        } catch {
+            await trio.shutdown()
+            throw error
+        }
+        await trio.shutdown()
+    }
+
     @Test func nodeFromClusterConfigJoinsAndLeavesGracefully() async throws {
         let trio = try await NodeTrio.make(count: 2)
         try await trio.run { trio in
