@@ -41,7 +41,10 @@ build:
 ## check: install what is needed, build, run every test.
 check: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@# Suites run one after another: many start nats-servers, network namespaces and timing-sensitive
+	@# leases (kernel address lifetimes, lease TTLs); on a 2-core machine running them all at once
+	@# starves the few concurrency threads and turns timing margins into flakes.
+	$(SWIFT) test --skip-build --no-parallel
 
 test: check
 
