@@ -14,7 +14,12 @@ defer { server.stop() }
 let responderConnection = try await NATSConnection.connect(NATSOptions(servers: [server.url], name: "bench-responder"))
 let responder = try startEchoResponder(on: responderConnection)
 
-print("bench-nats: nats-server \(server.url), release build, one run; measuring the Swift client ...")
+#if DEBUG
+let buildKind = "DEBUG build (numbers are not representative; use -c release)"
+#else
+let buildKind = "release build"
+#endif
+print("bench-nats: nats-server \(server.url), \(buildKind), one run; measuring the Swift client ...")
 let swift = try await measureSwift(url: server.url, arguments: arguments)
 var python: BenchResult?
 if let script = arguments.pyScript {
