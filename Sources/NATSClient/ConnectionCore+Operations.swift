@@ -2,9 +2,9 @@ import NATSProtocol
 import NIOCore
 
 extension ConnectionCore {
-    func publish(subject: String, replyTo: String?, headers: NATSHeaders?, payload: ByteBuffer) throws
-        -> EventLoopFuture<Void>?
-    {
+    func publish(
+        subject: String, replyTo: String?, headers: NATSHeaders?, payload: ByteBuffer, bufferIfDisconnected: Bool = true
+    ) throws -> EventLoopFuture<Void>? {
         guard Subject.isValidForPublish(subject) else {
             throw NATSError(.invalidSubject, "cannot publish to \"\(subject)\"")
         }
@@ -12,7 +12,8 @@ extension ConnectionCore {
             do { try headers.validate() } catch { throw NATSError(.protocolError, error.message) }
         }
         let size = publishedSize(headers: headers, payload: payload)
-        return try enqueue(publish: true, size: size, subject: subject) { buffer in
+        return try enqueue(publish: true, size: size, subject: subject, bufferIfDisconnected: bufferIfDisconnected) {
+            buffer in
             buffer.writePublish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
         }
     }
@@ -65,11 +66,16 @@ extension ConnectionCore {
         let (token, promise) = try prepareRequest()
         let reply = muxPrefix + token
         do {
-            if let backlog = try publish(subject: subject, replyTo: reply, headers: headers, payload: payload) {
+            // A request is never kept for after a reconnect: the caller would have given up on it by
+            // then, and a write it believes failed (a CAS renewal, say) must not land later.
+            if let backlog = try publish(
+                subject: subject, replyTo: reply, headers: headers, payload: payload, bufferIfDisconnected: false)
+            {
                 try? await backlog.get()
             }
         } catch {
-            _ = withState { $0.requests.removeValue(forKey: Substring(token)) }
+            let pending = withState { $0.requests.removeValue(forKey: Substring(token)) }
+            pending?.fail(error)
             throw error
         }
         let timer = promise.futureResult.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {

@@ -99,7 +99,8 @@ final class ConnectionCore: @unchecked Sendable {
     /// Returns the write to wait on when the socket is backed up.
     @discardableResult
     func enqueue(
-        publish: Bool, size: Int = 0, subject: String = "", _ write: (inout ByteBuffer) -> Void
+        publish: Bool, size: Int = 0, subject: String = "", bufferIfDisconnected: Bool = true,
+        _ write: (inout ByteBuffer) -> Void
     ) throws -> EventLoopFuture<Void>? {
         var scheduleOn: Channel?
         var backlog: EventLoopFuture<Void>?
@@ -114,6 +115,9 @@ final class ConnectionCore: @unchecked Sendable {
             }
             guard let channel = state.channel else {
                 guard publish else { return }
+                if !bufferIfDisconnected {
+                    throw NATSError(.notConnected, "no server connection for \"\(subject)\"")
+                }
                 if state.outbound.readableBytes >= options.reconnectBufferSize {
                     throw NATSError(
                         .bufferFull, "\(state.outbound.readableBytes) bytes already wait for the reconnect")

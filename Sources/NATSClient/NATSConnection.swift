@@ -119,7 +119,11 @@ public final class NATSConnection: Sendable {
     // MARK: Request/reply
 
     /// Sends a request and waits for the first reply, over one shared inbox subscription.
-    /// - Throws: `.noResponders` at once when nobody listens; `.timeout` after `timeout`.
+    ///
+    /// Unlike a publish, a request is not kept in the reconnect buffer: while disconnected it fails at
+    /// once, so that a write the caller saw fail cannot reach the server later.
+    /// - Throws: `.noResponders` at once when nobody listens; `.timeout` after `timeout`;
+    ///   `.notConnected` while the connection is down.
     public func request(
         _ payload: ByteBuffer, to subject: String, headers: NATSHeaders? = nil, timeout: Duration = .seconds(5)
     ) async throws -> NATSMessage {

@@ -22,6 +22,9 @@ import Testing
         try await server.kill()
         try await poll("disconnected") { !nc.isConnected }
         try await nc.publish("while-down", to: "live")
+        await #expect { _ = try await nc.request("x", to: "live", timeout: .seconds(5)) } throws: {
+            ($0 as? NATSError)?.code == .notConnected
+        }
         try await server.restart()
         try await poll("reconnected") { events.contains { if case .reconnected = $0 { true } else { false } } }
         try await nc.publish("after", to: "live")
