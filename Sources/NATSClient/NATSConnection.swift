@@ -65,6 +65,17 @@ public final class NATSConnection: Sendable {
         }
     }
 
+    /// Publishes without ever suspending: the message is queued for the socket (or the reconnect
+    /// buffer) and the call returns. Meant for callbacks on the event loop (``subscribe(to:queue:handler:)``
+    /// responders) and tight loops; unlike the async `publish` it does not
+    /// wait when the socket is backed up, so the caller bounds its own rate.
+    /// - Throws: the same errors as the async variant.
+    public func publishNow(
+        _ payload: ByteBuffer, to subject: String, replyTo: String? = nil, headers: NATSHeaders? = nil
+    ) throws {
+        _ = try core.publish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
+    }
+
     /// Publishes UTF-8 text.
     public func publish(
         _ text: String, to subject: String, replyTo: String? = nil, headers: NATSHeaders? = nil

@@ -3,15 +3,12 @@ import NATSClient
 
 let benchPayload = ByteBuffer(string: "0123456789abcdef")  // 16 bytes
 
-/// The echo responder both clients' requests go to: a Swift-client subscription answering each request
-/// with its own payload.
-func startEchoResponder(on connection: NATSConnection) throws -> Task<Void, Never> {
-    let subscription = try connection.subscribe(to: "bench.echo")
-    return Task {
-        for await message in subscription {
-            guard let replyTo = message.replyTo else { continue }
-            try? await connection.publish(message.payload, to: replyTo)
-        }
+/// The echo responder both clients' requests go to: a Swift-client callback subscription that answers
+/// each request with its own payload straight from the event loop (`publishNow`, no task hop).
+func startEchoResponder(on connection: NATSConnection) throws {
+    try connection.subscribe(to: "bench.echo") { message in
+        guard let replyTo = message.replyTo else { return }
+        try? connection.publishNow(message.payload, to: replyTo)
     }
 }
 
@@ -60,7 +57,7 @@ private func measurePublish(_ connection: NATSConnection, count: Int) async thro
     try await connection.flush(timeout: .seconds(30))
     let clock = ContinuousClock()
     let start = clock.now
-    for _ in 0..<count { try await connection.publish(benchPayload, to: "bench.pub") }
+    for _ in 0..<count { try connection.publishNow(benchPayload, to: "bench.pub") }
     try await connection.flush(timeout: .seconds(60))
     let elapsed = clock.now - start
     return Double(count) / (elapsed.microseconds / 1e6)

@@ -12,7 +12,7 @@ let server = try NATSServer()
 defer { server.stop() }
 
 let responderConnection = try await NATSConnection.connect(NATSOptions(servers: [server.url], name: "bench-responder"))
-let responder = try startEchoResponder(on: responderConnection)
+try startEchoResponder(on: responderConnection)
 
 #if DEBUG
 let buildKind = "DEBUG build (numbers are not representative; use -c release)"
@@ -26,7 +26,6 @@ if let script = arguments.pyScript {
     print("bench-nats: measuring nats-py (\(script)) ...")
     python = try await measurePython(url: server.url, arguments: arguments, script: script)
 }
-responder.cancel()
 await responderConnection.close()
 
 printTable(swift: swift, python: python, arguments: arguments)

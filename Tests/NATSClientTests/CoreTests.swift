@@ -51,7 +51,7 @@ import Testing
         let nc = try await NATSConnection.connect(NATSOptions(servers: [server.url]))
         try nc.subscribe(to: "echo") { message in
             guard let reply = message.replyTo else { return }
-            Task { try? await nc.publish("re:" + message.string, to: reply) }
+            try? nc.publishNow(ByteBuffer(string: "re:" + message.string), to: reply)
         }
         try await nc.flush()
         for index in 0..<20 {
