@@ -84,8 +84,12 @@ struct NodeTrio {
     func shutdown() async {
         for node in nodes { await node.stop() }
         for connection in connections { await connection.close() }
-        server.kill()
-        server.remove()
+        // Blocking process waits stay off the cooperative pool.
+        let server = self.server
+        try? await offThread {
+            server.kill()
+            server.remove()
+        }
     }
 
     /// Indices of the nodes that act as leader now.
@@ -243,6 +247,9 @@ struct NodeTests {
                 let pong = try JSONDecoder().decode(PingReply.self, from: ping.data)
                 #expect(pong.ok && !pong.timestamp.isEmpty)
             }
+            // Discoverable through $SRV: one PING answer per node.
+            let discovered = try await client.request("", to: "$SRV.PING.\(service)", timeout: .seconds(2))
+            #expect(String(decoding: discovered.data, as: UTF8.self).contains(service))
             let follower = (leader + 1) % 3
             // A follower refuses a stepdown; malformed payloads get error replies.
             let refused = try await client.request("", to: "\(service).control.n\(follower + 1).stepdown")
@@ -274,13 +281,14 @@ struct NodeOutageTests {
         let trio = try await NodeTrio.make()
         try await trio.run { trio in
             let (old, oldEpoch) = try await trio.waitForAgreedLeader()
-            trio.server.kill()
+            let server = trio.server
+            try await offThread { server.kill() }
             // Longer than the TTL: the leader cannot renew and must fence itself.
             try await Task.sleep(for: NodeTrio.ttl + .milliseconds(500))
             #expect(await trio.leaders().isEmpty, "nobody acts as leader without NATS past the TTL")
             #expect(trio.hooks[old].all.contains(.lostLeadership))
             for hooks in trio.hooks { #expect(hooks.all.contains(.disconnected)) }
-            try await offThread { try trio.server.start() }
+            try await offThread { try server.start() }
             let (_, newEpoch) = try await trio.waitForAgreedLeader(timeout: .seconds(20))
             #expect(newEpoch > oldEpoch)
             for hooks in trio.hooks { #expect(hooks.all.contains(.reconnected)) }
