@@ -44,7 +44,8 @@ check: deps
 	@# Suites run one after another: many start nats-servers, network namespaces and timing-sensitive
 	@# leases (kernel address lifetimes, lease TTLs); on a 2-core machine running them all at once
 	@# starves the few concurrency threads and turns timing margins into flakes.
-	$(SWIFT) test --skip-build --no-parallel
+	@# A hung test fails the run after 30 minutes instead of eating the whole CI budget.
+	timeout --kill-after=30 1800 $(SWIFT) test --skip-build --no-parallel
 
 test: check
 
