@@ -279,10 +279,9 @@ struct NodeTests {
 
 @Suite("Node across NATS outages", .enabled(if: NATSServer.isAvailable), .timeLimit(.minutes(2)), .serialized)
 struct NodeOutageTests {
-    @Test(
-        .disabled(
-            "stalls the whole test process intermittently after the server restarts (every test stops progressing, SIGQUIT gives no backtrace); under investigation"
-        ))
+    /// Opt-in (`NODE_RESTART_TEST=1`): it intermittently stalls the whole test process after the server
+    /// restarts (every test stops progressing); under investigation.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["NODE_RESTART_TEST"] != nil))
     func serverKilledAndRestartedElectsAgainWithAHigherEpoch() async throws {
         let trio = try await NodeTrio.make()
         try await trio.run { trio in
