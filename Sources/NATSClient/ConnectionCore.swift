@@ -43,6 +43,8 @@ final class ConnectionCore: @unchecked Sendable {
     let logger: Logger
     let group: EventLoopGroup
     let lock = NIOLock()
+    /// Orders event delivery; never taken while ``lock`` is held.
+    let emitLock = NIOLock()
     var state: State
     /// `<prefix>.<nuid>.`: replies to our requests arrive below it.
     let muxPrefix: String
@@ -87,9 +89,16 @@ final class ConnectionCore: @unchecked Sendable {
         return stream
     }
 
+    /// Delivers an event to every listener, in order.
+    ///
+    /// Never yield while holding the state lock: a listener's task being cancelled on another thread
+    /// holds the task's status lock while its `onTermination` takes the state lock, so a yield under
+    /// the state lock (which needs the task's status lock) would deadlock. A separate lock keeps the
+    /// order of events across threads.
     func emit(_ event: NATSEvent) {
-        withState { state in
-            for listener in state.listeners.values { listener.yield(event) }
+        emitLock.withLock {
+            let listeners = withState { Array($0.listeners.values) }
+            for listener in listeners { listener.yield(event) }
         }
     }
 
