@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "NATSProtocolTests", dependencies: ["NATSProtocol"]),
         .testTarget(name: "NKeysTests", dependencies: ["NKeys"]),
         .testTarget(name: "NATSClientTests", dependencies: ["NATSClient", "NATSTestSupport", "NKeys"]),
-        .testTarget(name: "JetStreamTests", dependencies: ["JetStream", "NATSClient", "NATSTestSupport"]),
+        .testTarget(name: "JetStreamTests", dependencies: ["JetStream", "NATSClient", "NATSTestSupport", logging]),
         .testTarget(
             name: "NATSMicroTests", dependencies: ["NATSMicro", "JetStream", "NATSClient", "NATSTestSupport"]),
 
