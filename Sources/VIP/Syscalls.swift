@@ -99,27 +99,16 @@ enum Sys {
 
     /// `pthread_create` + `pthread_detach`: runs `body` on a new OS thread.
     static func spawnThread(_ body: @escaping @Sendable () -> Void) throws(Errno) {
-        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread,
-            nil,
-            { ctx in
-                let body = Unmanaged<ThreadBody>.fromOpaque(ctx!).takeRetainedValue()
-                body.run()
-                return nil
-            },
-            box
-        )
-        guard rc == 0 else {
-            Unmanaged<ThreadBody>.fromOpaque(box).release()
-            throw Errno(rawValue: rc)
-        }
-        pthread_detach(thread)
+        pthread_detach(try createThread(body))
     }
 
     /// `pthread_create` + `pthread_join`: runs `body` on a fresh OS thread and waits for it.
     static func runOnFreshThread(_ body: @escaping @Sendable () -> Void) throws(Errno) {
+        pthread_join(try createThread(body), nil)
+    }
+
+    /// `pthread_create` running `body`; the caller detaches or joins the returned thread.
+    private static func createThread(_ body: @escaping @Sendable () -> Void) throws(Errno) -> pthread_t {
         let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(
@@ -136,7 +125,7 @@ enum Sys {
             Unmanaged<ThreadBody>.fromOpaque(box).release()
             throw Errno(rawValue: rc)
         }
-        pthread_join(thread, nil)
+        return thread
     }
 
     // MARK: Network namespaces
