@@ -56,6 +56,12 @@ public struct ElectionStateMachine: Sendable {
     public var epoch: UInt64? { leadership?.epoch }
     /// The self-fencing deadline of this node's current leadership.
     public var validUntil: ElectionInstant? { leadership?.validUntil }
+    /// Whether the node has seen the lease key's state (held by someone, free, or garbage) since it started.
+    public var knowsLease: Bool { view.state != .unknown }
+    /// Whether the node may contend (see ``eligibilityChanged(_:now:)``).
+    public var isEligible: Bool { eligible }
+    /// The end of a running stepdown cooldown.
+    public var cooldownEnd: ElectionInstant? { cooldownUntil }
     /// The holder of the lease as this node last saw it (`nil` if none, unknown or unparseable).
     public var knownLeader: LeaseRecord? { view.state.record }
 
@@ -211,6 +217,32 @@ public struct ElectionStateMachine: Sendable {
             if renewalInFlight { deferredTransfer = target } else { performTransfer(to: target, now: now) }
         }
         return finish(now)
+    }
+
+    /// A stepdown cooldown of a previous incarnation of this node is still running (its `cooldown.<nodeId>`
+    /// marker was read back at start-up): stay out for `remaining` (at most ``ElectionConfig/cooldown``), with
+    /// the same yield rule as after a stepdown. Ignored while leader.
+    /// - Parameters:
+    ///   - remaining: How much of the cooldown is left.
+    ///   - now: The node's monotonic time.
+    public mutating func cooldownRestored(remaining: Duration, now: ElectionInstant) -> [ElectionAction] {
+        begin(now)
+        if leadership == nil, remaining > .zero {
+            let until = now + min(remaining, config.cooldown)
+            if cooldownUntil.map({ $0 < until }) ?? true { cooldownUntil = until }
+            yieldUntil = nil
+        }
+        return finish(now)
+    }
+
+    /// An operator asked this node to lead (promote): any stepdown cooldown is over now.
+    /// - Parameter now: The node's monotonic time.
+    public mutating func cooldownCancelled(now: ElectionInstant) -> [ElectionAction] {
+        begin(now)
+        let wasCooling = inCooldown(now)
+        cooldownUntil = nil
+        yieldUntil = nil
+        return finish(now, probe: wasCooling)
     }
 
     /// Maintenance or health input: a node that is not eligible never contends, and a leader that becomes

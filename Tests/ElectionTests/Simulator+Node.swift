@@ -63,6 +63,7 @@ extension Simulator {
         case .cancelTimer(let id):
             nodes[node].timerGeneration[id, default: 0] += 1
         case .becameLeader(let epoch, let validUntil):
+            if !nodes[node].machine.isEligible { fail("n\(node) became leader while not eligible") }
             becameLeader(node, epoch: epoch, until: nodes[node].real(validUntil))
         case .leadershipExtended(let validUntil):
             if nodes[node].vipUntil <= now { fail("n\(node) extended a leadership whose deadline had passed") }
