@@ -140,8 +140,8 @@ extension Node {
 
     func putCooldown(nodeId: String, duration: Duration) {
         guard let kv else { return }
-        let until = Date().addingTimeInterval(Double(duration.components.seconds))
-        let value = "{\"node_id\":\"\(nodeId)\",\"until\":\"\(rfc3339(until))\"}"
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let value = CooldownMarker(nodeId: nodeId, until: Date().addingTimeInterval(seconds)).json
         let log = options.log
         Task {
             do { _ = try await kv.put(ClusterConfig.cooldownKey(nodeId: nodeId), value) } catch { log("cooldown marker not written: \(error)") }

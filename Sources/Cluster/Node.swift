@@ -88,6 +88,9 @@ public actor Node {
 
     // MARK: Public state
 
+    /// The NATS connection while the node runs.
+    public var natsConnection: NATSConnection? { running ? connection : nil }
+
     /// The node's micro service while it runs.
     public var microService: Service? { service }
 
@@ -151,7 +154,30 @@ public actor Node {
             await stop()
             throw error
         }
+        await restoreCooldown()
         execute(machine.start(now: now()))
+    }
+
+    /// Reads this node's `cooldown.<nodeId>` marker: a previous incarnation that stepped down moments ago
+    /// (and was restarted, say by its service manager) stays out for the rest of its cooldown. A missing,
+    /// unreadable or foreign marker changes nothing.
+    func restoreCooldown() async {
+        guard let kv else { return }
+        let key = ClusterConfig.cooldownKey(nodeId: options.nodeId)
+        do {
+            guard let entry = try await kv.get(key), entry.operation == .put else { return }
+            guard let marker = CooldownMarker(bytes: entry.value), marker.nodeId == options.nodeId
+            else {
+                options.log("\(key) holds an unparseable value: ignored")
+                return
+            }
+            let remaining = marker.remaining()
+            guard remaining > .zero else { return }
+            options.log("\(options.nodeId) stepped down \(rfc3339(marker.until)) minus the cooldown: staying out for \(remaining)")
+            execute(machine.cooldownRestored(remaining: remaining, now: now()))
+        } catch {
+            options.log("\(key) not read (\(error)): no cooldown restored")
+        }
     }
 
     /// Leaves the cluster: a leader steps down first (its lease deleted with a CAS on its own revision, so a
@@ -212,6 +238,30 @@ public actor Node {
         guard machine.isLeader else { throw NodeError.notLeader }
         execute(machine.transferRequested(to: target, now: now()))
     }
+
+    /// Whether this node may contend. A node that is not eligible (maintenance, a failed health check, a
+    /// tracked interface down) never acquires the lease; a leader that becomes not eligible demotes and
+    /// releases the lease at once so another node takes over. Eligible again, it contends normally.
+    /// - Parameter eligible: The new eligibility.
+    public func setEligible(_ eligible: Bool) {
+        guard eligible != machine.isEligible else { return }
+        options.log("\(options.nodeId) is \(eligible ? "eligible again" : "not eligible")")
+        execute(machine.eligibilityChanged(eligible, now: now()))
+    }
+
+    /// Clears a running stepdown cooldown (an operator asked this node to lead); it contends at once.
+    public func cancelCooldown() {
+        execute(machine.cooldownCancelled(now: now()))
+    }
+
+    /// Whether the node has learned the lease's state (who leads, or that nobody does) since it started.
+    public var knowsLeader: Bool { machine.isLeader || machine.knowsLease }
+
+    /// Whether this node may contend (see ``setEligible(_:)``).
+    public var isEligible: Bool { machine.isEligible }
+
+    /// Whether a stepdown cooldown keeps this node out of the election now.
+    public var inCooldown: Bool { machine.cooldownEnd.map { now() < $0 } ?? false }
 
     // MARK: Events
 
