@@ -46,6 +46,19 @@ final class ChangeSignal: Sendable {
         }
     }
 
+    /// Returns once the version is above `seen` (true) or at `deadline` (false).
+    func changed(after seen: UInt64, before deadline: ContinuousClock.Instant) async -> Bool {
+        if version > seen { return true }
+        if ContinuousClock.now >= deadline { return false }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.changed(after: seen) }
+            group.addTask { try? await Task.sleep(until: deadline) }
+            await group.next()
+            group.cancelAll()
+        }
+        return version > seen
+    }
+
     /// Waits until `condition` holds, re-checking after every change, for at most `timeout`.
     /// - Returns: Whether the condition held in time.
     func wait(for timeout: Duration, until condition: @Sendable () async -> Bool) async -> Bool {
@@ -54,12 +67,7 @@ final class ChangeSignal: Sendable {
             let seen = version
             if await condition() { return true }
             if ContinuousClock.now >= deadline || Task.isCancelled { return false }
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.changed(after: seen) }
-                group.addTask { try? await Task.sleep(until: deadline) }
-                await group.next()
-                group.cancelAll()
-            }
+            _ = await changed(after: seen, before: deadline)
         }
     }
 }

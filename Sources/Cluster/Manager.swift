@@ -34,8 +34,9 @@ public actor Manager {
 
     var ttl: Duration { node.options.election.leaseTTL }
 
-    /// Joins the cluster: connects, starts the node and waits until it knows who leads (possibly itself)
-    /// or that nobody does.
+    /// Joins the cluster: connects, starts the node and waits until the election has settled for it: it
+    /// knows who leads (possibly itself, when the lease was free), or that nobody does while it may not
+    /// contend.
     /// - Parameters:
     ///   - connection: A connection to use instead of the configured servers (not closed by the node).
     ///   - timeout: How long to wait for the lease's state (default: the lease TTL).
@@ -49,7 +50,7 @@ public actor Manager {
             joined = true
         }
         let node = self.node
-        guard await signal.wait(for: timeout ?? ttl, until: { await node.knowsLeader }) else {
+        guard await signal.wait(for: timeout ?? ttl, until: { await node.electionSettled }) else {
             throw ManagerError.timeout("the lease's state was not learned within \(timeout ?? ttl)")
         }
         return await node.status
@@ -73,22 +74,38 @@ public actor Manager {
     public func promote(timeout: Duration? = nil) async throws {
         guard joined else { throw ManagerError.notJoined }
         let node = self.node
-        if await node.isLeader { return }
-        guard await node.isEligible else { throw ManagerError.refused("this node is not eligible") }
-        await node.cancelCooldown()
         let me = node.options.nodeId
-        if let leader = await node.leader, leader != me, let connection = await node.natsConnection {
-            let control = ClusterControl(
-                connection: connection, clusterId: node.options.clusterId, timeout: max(ttl, .seconds(2)))
-            do {
-                try await control.transfer(from: leader, to: me)
-            } catch {
-                throw ManagerError.refused("leader \(leader) did not transfer: \(error)")
-            }
-        }
         let wait = timeout ?? ttl * 2
-        guard await signal.wait(for: wait, until: { await node.isLeader }) else {
-            throw ManagerError.timeout("not leader within \(wait)")
+        let deadline = ContinuousClock.now + wait
+        var asked: String?
+        await node.cancelCooldown()
+        while true {
+            let seen = signal.version
+            if await node.isLeader { return }
+            guard await node.isEligible else { throw ManagerError.refused("this node is not eligible") }
+            // Ask the leader this node knows of to transfer, once per leader. A "not leader" answer means our
+            // view is behind (it just stepped down, say): wait for the next change and look again.
+            if let leader = await node.leader, leader != me, leader != asked,
+                let connection = await node.natsConnection
+            {
+                let control = ClusterControl(
+                    connection: connection, clusterId: node.options.clusterId,
+                    timeout: min(max(ttl, .seconds(1)), .seconds(5)))
+                do {
+                    try await control.transfer(from: leader, to: me)
+                    asked = leader
+                } catch .refused(let reason) where reason == NodeError.notLeader.description {
+                    asked = nil
+                } catch .noResponders {
+                    asked = nil  // gone: its lease expires, and this node contends for it
+                } catch {
+                    throw ManagerError.refused("leader \(leader) did not transfer: \(error)")
+                }
+            }
+            guard await signal.changed(after: seen, before: deadline) else {
+                if await node.isLeader { return }
+                throw ManagerError.timeout("not leader within \(wait)")
+            }
         }
     }
 

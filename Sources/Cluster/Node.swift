@@ -254,8 +254,12 @@ public actor Node {
         execute(machine.cooldownCancelled(now: now()))
     }
 
-    /// Whether the node has learned the lease's state (who leads, or that nobody does) since it started.
-    public var knowsLeader: Bool { machine.isLeader || machine.knowsLease }
+    /// Whether the node knows how the election stands: it leads, or it has seen the lease held (by a node
+    /// or by garbage that will expire), or the lease is free and this node is not contending (not eligible,
+    /// cooling down). A free lease that this node is contending for is not settled yet.
+    public var electionSettled: Bool {
+        machine.isLeader || machine.leaseHeld || (machine.knowsLease && machine.role == .standby)
+    }
 
     /// Whether this node may contend (see ``setEligible(_:)``).
     public var isEligible: Bool { machine.isEligible }

@@ -58,6 +58,11 @@ public struct ElectionStateMachine: Sendable {
     public var validUntil: ElectionInstant? { leadership?.validUntil }
     /// Whether the node has seen the lease key's state (held by someone, free, or garbage) since it started.
     public var knowsLease: Bool { view.state != .unknown }
+    /// Whether the lease key is held, as this node last saw it (by a parsed lease or by garbage).
+    public var leaseHeld: Bool {
+        if case .held = view.state { return true }
+        return false
+    }
     /// Whether the node may contend (see ``eligibilityChanged(_:now:)``).
     public var isEligible: Bool { eligible }
     /// The end of a running stepdown cooldown.
