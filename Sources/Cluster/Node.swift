@@ -289,8 +289,9 @@ public actor Node {
         case .purge: operation = .purge
         default:
             operation = .put(entry.value)
-            if LeaseRecord(bytes: entry.value) == nil {
-                options.log("lease key holds an unparseable value at revision \(entry.revision): treated as foreign")
+            if LeaseValue(bytes: entry.value, revision: entry.revision) == .garbage {
+                options.log(
+                    "lease key holds an unparseable or forged value at revision \(entry.revision): a foreign lease, respected until it expires")
             }
         }
         execute(machine.watchUpdate(LeaseWatchEntry(revision: entry.revision, operation: operation), now: now()))

@@ -89,7 +89,7 @@ public struct ElectionStateMachine: Sendable {
     public mutating func watchUpdate(_ entry: LeaseWatchEntry, now: ElectionInstant) -> [ElectionAction] {
         begin(now)
         switch entry.operation {
-        case .put(let bytes): observe(.held(LeaseValue(bytes: bytes)), revision: entry.revision, now: now)
+        case .put(let bytes): observe(.held(LeaseValue(bytes: bytes, revision: entry.revision)), revision: entry.revision, now: now)
         case .delete, .purge: observe(.tombstone, revision: entry.revision, now: now)
         }
         return finish(now)
@@ -107,7 +107,8 @@ public struct ElectionStateMachine: Sendable {
         switch snapshot.entry {
         case .absent: observe(.absent, revision: snapshot.streamLastSequence, now: now)
         case .tombstone(let revision): observe(.tombstone, revision: revision, now: now)
-        case .value(let revision, let bytes): observe(.held(LeaseValue(bytes: bytes)), revision: revision, now: now)
+        case .value(let revision, let bytes):
+            observe(.held(LeaseValue(bytes: bytes, revision: revision)), revision: revision, now: now)
         }
         return finish(now)
     }

@@ -69,6 +69,22 @@ public enum LeaseValue: Sendable, Hashable {
         self = LeaseRecord(bytes: bytes).map(LeaseValue.record) ?? .garbage
     }
 
+    /// Classifies the value of an entry at `revision`. A record whose epoch is above its own revision is
+    /// forged: no honest write makes one (an acquisition's epoch IS its revision; a claim or transfer adds
+    /// one to an epoch that is at most the revision it replaces; a renewal keeps the epoch at a higher
+    /// revision). It is treated as garbage, so a forged epoch can never be reported or built upon, and the
+    /// epochs nodes observe never go backwards once it expires.
+    /// - Parameters:
+    ///   - bytes: The KV value.
+    ///   - revision: The entry's revision (stream sequence).
+    public init(bytes: [UInt8], revision: UInt64) {
+        if let record = LeaseRecord(bytes: bytes), record.epoch <= revision {
+            self = .record(record)
+        } else {
+            self = .garbage
+        }
+    }
+
     /// The record, if the value parsed.
     public var record: LeaseRecord? {
         if case .record(let record) = self { return record }

@@ -69,4 +69,11 @@ import Testing
         let valid = #"{"node_id":"a","epoch":3,"acquired_at":"x","extra":true}"#
         #expect(LeaseValue(bytes: Array(valid.utf8)).record?.epoch == 3)
     }
+
+    @Test func aLeaseWhoseEpochIsAboveItsRevisionIsForged() {
+        let forged = LeaseRecord(nodeId: "n1", epoch: 1000).encoded(stampingWith: "2026-11-28T00:00:00Z")
+        #expect(LeaseValue(bytes: forged, revision: 12) == .garbage)
+        #expect(LeaseValue(bytes: forged, revision: 1000).record?.epoch == 1000)
+        #expect(LeaseValue(bytes: forged, revision: 1001).record?.nodeId == "n1")
+    }
 }

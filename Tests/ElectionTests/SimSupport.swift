@@ -133,7 +133,9 @@ struct SimKV {
         lastSequence += 1
         var record: LeaseRecord?
         if subject == "leader" { leaseWrittenAt = now }
-        if subject == "leader", case .put(let bytes) = operation { record = LeaseRecord(bytes: bytes) }
+        if subject == "leader", case .put(let bytes) = operation {
+            record = LeaseValue(bytes: bytes, revision: lastSequence).record
+        }
         subjects[subject] = Message(
             sequence: lastSequence, operation: operation, expiresAt: now + ttl + expiryLag, writtenAt: now,
             record: record)

@@ -113,11 +113,18 @@ struct Simulator {
         case .kvOutage(let begins): kvOutageDepth += begins ? 1 : -1
         case .garbageWrite:
             let lag = rng.between(0, parameters.maxExpiryLag)
+            // Half unparseable bytes, half a forged lease (a real node's name or a stranger's) whose epoch is
+            // far above anything written: it must be treated as garbage, never reported or built upon.
+            let forgedName = rng.chance(0.5) ? "intruder" : "n\(rng.next() % UInt64(parameters.nodes))"
+            let bytes =
+                rng.chance(0.5)
+                ? Array("garbage{".utf8)
+                : LeaseRecord(nodeId: forgedName, epoch: kv.lastSequence + 1000).encoded(stampingWith: "forged")
             let revision = kv.write(
-                "leader", .put(Array("garbage{".utf8)), expectedSubject: nil, expectedStream: nil, now: now, expiryLag: lag)
-            log("operator wrote garbage r\(revision ?? 0)")
+                "leader", .put(bytes), expectedSubject: nil, expectedStream: nil, now: now, expiryLag: lag)
+            log("operator wrote garbage r\(revision ?? 0): \(String(decoding: bytes, as: UTF8.self))")
             stats.garbageWrites += 1
-            if let revision { broadcastWatch(LeaseWatchEntry(revision: revision, operation: .put(Array("garbage{".utf8)))) }
+            if let revision { broadcastWatch(LeaseWatchEntry(revision: revision, operation: .put(bytes))) }
         case .stepDownLeader:
             if let leader = currentLeader() { deliver(leader, nodes[leader].incarnation, .stepDown) }
         case .transferLeader(let target):
