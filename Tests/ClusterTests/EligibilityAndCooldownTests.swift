@@ -37,6 +37,24 @@ struct EligibilityAndCooldownTests {
         }
     }
 
+    /// The rule decided in the issue: a stepped-down node stays out for its cooldown unless no other live
+    /// node could take over; it knows that when the lease is still free after `cooldownYield`.
+    @Test func aLoneNodeThatStepsDownLeadsAgainAfterTheYieldNotTheWholeCooldown() async throws {
+        let trio = try await NodeTrio.make(count: 1)
+        try await trio.run { trio in
+            let (_, epoch) = try await trio.waitForAgreedLeader()
+            let asked = ContinuousClock.now
+            try await trio.nodes[0].stepDown()
+            let (_, again) = try await trio.waitForAgreedLeader(timeout: .seconds(5))
+            let back = try #require(trio.hooks[0].last { $0 == .becameLeader(again) })
+            let config = trio.nodes[0].options.election
+            print("lone node: stepdown -> leads again after \(back - asked) (yield \(config.cooldownYield), cooldown \(config.cooldown))")
+            #expect(again > epoch)
+            #expect(back - asked >= config.cooldownYield - .milliseconds(20), "it did not yield to other nodes")
+            #expect(back - asked < config.cooldown, "a lone node waited out the whole cooldown")
+        }
+    }
+
     @Test func aNodeRestartedRightAfterAStepdownStaysOutForTheRestOfItsCooldown() async throws {
         var trio = try await NodeTrio.make()
         do {
