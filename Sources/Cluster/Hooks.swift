@@ -1,3 +1,5 @@
+import Election
+
 /// Callbacks a ``Node`` runs when its view of the cluster changes, as go-cluster's `Hooks`.
 ///
 /// A node calls its hooks one at a time and in the order the events happened, from one task of its own, so
@@ -55,4 +57,20 @@ enum HookCall: Sendable {
 public struct NodeDisconnect: Error, Sendable, CustomStringConvertible {
     /// What the client reported.
     public var description: String
+}
+
+/// What must happen in step with the lease itself, not merely after it: holding the VIP.
+///
+/// Unlike ``ClusterHooks`` (asynchronous, queued, run after the fact), these are called synchronously on the
+/// node's actor, in the order the election decides, before anything else happens for that decision: a
+/// revocation runs before the lease is released or handed over, and before the hooks hear of it. They must
+/// not block: netlink calls (microseconds) are fine, scripts and network waits are not.
+public protocol LeadershipGuard: Sendable {
+    /// This node became leader; it may act as leader until `validUntil` unless extended.
+    func leadershipGranted(epoch: UInt64, validUntil: ContinuousClock.Instant)
+    /// A renewal succeeded: the leadership is valid until `validUntil`.
+    func leadershipExtended(epoch: UInt64, validUntil: ContinuousClock.Instant)
+    /// The leadership ended (stepdown, transfer, CAS failure, self-fencing, not eligible): stop acting as
+    /// leader now.
+    func leadershipRevoked(reason: LeadershipLossReason)
 }

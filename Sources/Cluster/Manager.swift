@@ -4,7 +4,7 @@ import NATSClient
 /// go-cluster's high-level API: one node of a cluster, joined, queried and steered as a whole.
 ///
 /// ```swift
-/// let manager = try Manager(config: try ClusterConfig.load(path: "/etc/swift-cluster/cluster.json"), hooks: myHooks)
+/// let manager = try Manager(config: try ClusterConfig.load(fromFile: "/etc/swift-cluster/cluster.json"), hooks: myHooks)
 /// try await manager.runDaemon()      // until the task is cancelled, then hands over gracefully
 /// ```
 ///
@@ -18,10 +18,14 @@ public actor Manager {
     let signal = ChangeSignal()
     var joined = false
 
-    /// Creates a manager for a node built from `options`.
+    /// Creates a manager for a node built from `options`; `leadershipGuard` is called in step with the lease
+    /// (see ``LeadershipGuard``).
     /// - Throws: ``ElectionConfigError`` for invalid timing.
-    public init(options: NodeOptions, hooks: any ClusterHooks = NoHooks()) throws {
-        node = try Node(options: options, hooks: SignallingHooks(inner: hooks, signal: signal))
+    public init(
+        options: NodeOptions, hooks: any ClusterHooks = NoHooks(), leadershipGuard: (any LeadershipGuard)? = nil
+    ) throws {
+        node = try Node(
+            options: options, hooks: SignallingHooks(inner: hooks, signal: signal), leadershipGuard: leadershipGuard)
     }
 
     /// Creates a manager from a loaded configuration (`ClusterConfig.load`).

@@ -42,17 +42,27 @@ extension Node {
                 schedule(id, at: instant)
             case .cancelTimer(let id):
                 timers.removeValue(forKey: id)?.task.cancel()
-            case .becameLeader(let epoch, _):
+            case .becameLeader(let epoch, let validUntil):
+                leadershipGuard?.leadershipGranted(epoch: epoch, validUntil: instant(validUntil))
                 hookQueue?.yield(.becameLeader(epoch: epoch))
-            case .leadershipExtended:
-                break
+            case .leadershipExtended(let validUntil):
+                if let epoch = machine.epoch {
+                    leadershipGuard?.leadershipExtended(epoch: epoch, validUntil: instant(validUntil))
+                }
             case .lostLeadership(let reason):
+                // The guard first (the VIP goes before anything else happens), then the hooks.
+                leadershipGuard?.leadershipRevoked(reason: reason)
                 options.log("\(options.nodeId) lost leadership: \(reason)")
                 hookQueue?.yield(.lostLeadership)
             case .leaderChanged(let nodeId, let epoch):
                 hookQueue?.yield(.leaderChanged(nodeId: nodeId, epoch: epoch))
             }
         }
+    }
+
+    /// The node's monotonic time as a `ContinuousClock` instant.
+    func instant(_ time: ElectionInstant) -> ContinuousClock.Instant {
+        origin + .nanoseconds(time.nanoseconds)
     }
 
     /// The JSON of `record`, stamped with the wall-clock time this node first wrote its epoch.

@@ -36,6 +36,7 @@ public actor Node {
     /// The options the node was created with.
     public nonisolated let options: NodeOptions
     let hooks: any ClusterHooks
+    let leadershipGuard: (any LeadershipGuard)?
     var machine: ElectionStateMachine
     let origin = ContinuousClock.now
     var startedAt: ContinuousClock.Instant?
@@ -67,10 +68,14 @@ public actor Node {
     /// - Parameters:
     ///   - options: Identity, timing, NATS options.
     ///   - hooks: Callbacks for leadership and connection changes.
+    ///   - leadershipGuard: Synchronous callbacks for what must happen in step with the lease (the VIP).
     /// - Throws: ``ElectionConfigError`` if the election configuration is invalid.
-    public init(options: NodeOptions, hooks: any ClusterHooks = NoHooks()) throws {
+    public init(
+        options: NodeOptions, hooks: any ClusterHooks = NoHooks(), leadershipGuard: (any LeadershipGuard)? = nil
+    ) throws {
         self.options = options
         self.hooks = hooks
+        self.leadershipGuard = leadershipGuard
         self.machine = try ElectionStateMachine(config: options.election)
     }
 
@@ -96,6 +101,8 @@ public actor Node {
 
     /// `PRIMARY` while this node acts as leader, `PASSIVE` otherwise.
     public var role: NodeRole { machine.isLeader ? .primary : .passive }
+    /// Until when this node may act as leader (its self-fencing deadline), `nil` unless leader.
+    public var leaderUntil: ContinuousClock.Instant? { machine.validUntil.map(instant) }
     /// Whether this node acts as leader now.
     public var isLeader: Bool { machine.isLeader }
     /// The lease holder this node knows of (itself while leader), `nil` if none or unknown.
