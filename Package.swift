@@ -77,5 +77,11 @@ let package = Package(
         /// against the KV bucket, its hooks and its micro service.
         .target(name: "Cluster", dependencies: ["Election", "NATSClient", "JetStream", "NATSMicro"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "NATSTestSupport", "NATSClient", "JetStream"]),
+
+        // MARK: Agent (issue 5)
+        /// The agent: its configuration (the seed's format plus VIPs, announcements, scripts, health checks,
+        /// tracked interfaces, metrics) and the daemon wiring the election to the VIPs.
+        .target(name: "Agent", dependencies: ["Cluster", "Election", "NATSClient", "VIP", "Capabilities"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Cluster"]),
     ]
 )

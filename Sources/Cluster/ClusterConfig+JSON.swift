@@ -80,7 +80,7 @@ extension ClusterConfig {
         if let service = try root.object("service"), let version = try service.string("version") {
             serviceVersion = version
         }
-        if let vip = try root.object("vip") { self.vip = try Self.readVIP(vip) }
+        if let vip = try root.object("vip") { self.vip = try VIPConfig(reading: vip) }
     }
 
     private mutating func readNATS(_ nats: ConfigReader) throws(ConfigError) {
@@ -100,23 +100,6 @@ extension ClusterConfig {
         }
     }
 
-    private static func readVIP(_ vip: ConfigReader) throws(ConfigError) -> VIPConfig? {
-        let address = try vip.string("address") ?? ""
-        let netmask = try vip.integer("netmask", in: 0...128)
-        let interface = try vip.string("interface") ?? ""
-        if address.isEmpty {
-            guard netmask == nil && interface.isEmpty else {
-                throw ConfigError(.missingKey, path: "vip.address", "required when vip.netmask or vip.interface is set")
-            }
-            return nil
-        }
-        guard !interface.isEmpty else {
-            throw ConfigError(.missingKey, path: "vip.interface", "required when vip.address is set")
-        }
-        let defaultNetmask = address.contains(":") ? 64 : 24
-        return VIPConfig(address: address, netmask: netmask.map { Int($0) } ?? defaultNetmask, interface: interface)
-    }
-
     /// This host's name up to the first dot (`gethostname(2)`): the default node id.
     public static func systemHostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -126,3 +109,31 @@ extension ClusterConfig {
         return String(name.prefix { $0 != "." })
     }
 }
+
+extension VIPConfig {
+    /// Reads a VIP object (`vip`, or an element of the agent's `vips`): `address`, `netmask` (default 24 for
+    /// IPv4, 64 for IPv6), `interface`. An object without `address` (or `{}`) means no VIP.
+    /// - Parameter reader: The object's reader; errors name keys under its path.
+    /// - Returns: `nil` for "no VIP".
+    /// - Throws: ``ConfigError`` for wrong types and for a netmask or interface without an address.
+    public init?(reading reader: ConfigReader) throws(ConfigError) {
+        let address = try reader.string("address") ?? ""
+        let netmask = try reader.integer("netmask", in: 0...128)
+        let interface = try reader.string("interface") ?? ""
+        // A misspelt key explains a missing one better than "missing" does: report unknown keys first.
+        if address.isEmpty || interface.isEmpty { try reader.finish() }
+        if address.isEmpty {
+            guard netmask == nil && interface.isEmpty else {
+                throw ConfigError(
+                    .missingKey, path: reader.path(of: "address"), "required when netmask or interface is set")
+            }
+            return nil
+        }
+        guard !interface.isEmpty else {
+            throw ConfigError(.missingKey, path: reader.path(of: "interface"), "required when address is set")
+        }
+        let defaultNetmask = address.contains(":") ? 64 : 24
+        self.init(address: address, netmask: netmask.map { Int($0) } ?? defaultNetmask, interface: interface)
+    }
+}
+

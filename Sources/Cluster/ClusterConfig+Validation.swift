@@ -152,16 +152,17 @@ extension VIPConfig {
     }
 
     /// Checks the address, the prefix length for its family and the interface name.
-    /// - Throws: ``ConfigError`` `.invalidValue` naming `vip.address`, `vip.netmask` or `vip.interface`.
-    public func validate() throws(ConfigError) {
+    /// - Parameter path: The dotted path of this VIP's object in the document (`vip`, `vips[1]`).
+    /// - Throws: ``ConfigError`` `.invalidValue` naming `<path>.address`, `<path>.netmask` or `<path>.interface`.
+    public func validate(path: String = "vip") throws(ConfigError) {
         guard let family = addressFamily else {
-            throw ConfigError(.invalidValue, path: "vip.address", "\"\(address)\" is not an IPv4 or IPv6 address")
+            throw ConfigError(.invalidValue, path: "\(path).address", "\"\(address)\" is not an IPv4 or IPv6 address")
         }
         let maximum = family == 4 ? 32 : 128
         guard (0...maximum).contains(netmask) else {
             throw ConfigError(
                 .invalidValue,
-                path: "vip.netmask",
+                path: "\(path).netmask",
                 "must be between 0 and \(maximum) for an IPv\(family) address, found \(netmask)"
             )
         }
@@ -173,7 +174,7 @@ extension VIPConfig {
         guard valid else {
             throw ConfigError(
                 .invalidValue,
-                path: "vip.interface",
+                path: "\(path).interface",
                 "\"\(interface)\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)"
             )
         }

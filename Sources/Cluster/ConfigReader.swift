@@ -127,6 +127,27 @@ public final class ConfigReader {
         return child
     }
 
+    /// An array of objects, one reader per element (`healthChecks[0]`), each checked by ``finish()``.
+    /// - Returns: `nil` when the key is absent or `null`.
+    /// - Throws: ``ConfigError`` `.wrongType` naming the array, or the element that is not an object.
+    public func objects(_ key: String) throws(ConfigError) -> [ConfigReader]? {
+        guard let value = value(key) else { return nil }
+        guard case .array(let elements) = value else {
+            throw wrongType(key, expected: "an array of objects", found: value)
+        }
+        var readers: [ConfigReader] = []
+        for (index, element) in elements.enumerated() {
+            let elementPath = "\(path(of: key))[\(index)]"
+            guard case .object(let members) = element else {
+                throw ConfigError(.wrongType, path: elementPath, "expected an object, found \(element.typeDescription)")
+            }
+            let reader = children["\(key)[\(index)]"] ?? ConfigReader(path: elementPath, members: members)
+            children["\(key)[\(index)]"] = reader
+            readers.append(reader)
+        }
+        return readers
+    }
+
     /// Throws for a required key that is absent.
     /// - Throws: ``ConfigError`` `.missingKey` naming the path.
     public func required<T>(_ key: String, _ value: T?) throws(ConfigError) -> T {
