@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // MARK: NATS (issue 2)
@@ -81,7 +82,14 @@ let package = Package(
         // MARK: Agent (issue 5)
         /// The agent: its configuration (the seed's format plus VIPs, announcements, scripts, health checks,
         /// tracked interfaces, metrics) and the daemon wiring the election to the VIPs.
-        .target(name: "Agent", dependencies: ["Cluster", "Election", "NATSClient", "VIP", "Capabilities"]),
+        .target(name: "Agent", dependencies: ["Cluster", "Election", "NATSClient", "VIP", "VIPWire", "Capabilities", logging]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Cluster"]),
+        /// The `swift-cluster` command: the daemon and the operator's commands.
+        .executableTarget(
+            name: "swift-cluster",
+            dependencies: [
+                "Agent", "Cluster", "Election", "NATSClient", "JetStream", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                logging,
+            ]),
     ]
 )

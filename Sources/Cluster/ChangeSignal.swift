@@ -71,34 +71,3 @@ final class ChangeSignal: Sendable {
         }
     }
 }
-
-/// Hooks that forward to the application's hooks, then signal a change.
-struct SignallingHooks: ClusterHooks {
-    let inner: any ClusterHooks
-    let signal: ChangeSignal
-
-    func onBecomeLeader(epoch: UInt64) async throws {
-        defer { signal.notify() }
-        try await inner.onBecomeLeader(epoch: epoch)
-    }
-
-    func onLoseLeadership() async throws {
-        defer { signal.notify() }
-        try await inner.onLoseLeadership()
-    }
-
-    func onLeaderChange(nodeId: String?, epoch: UInt64?) async throws {
-        defer { signal.notify() }
-        try await inner.onLeaderChange(nodeId: nodeId, epoch: epoch)
-    }
-
-    func onNATSReconnect() async throws {
-        defer { signal.notify() }
-        try await inner.onNATSReconnect()
-    }
-
-    func onNATSDisconnect(error: (any Error)?) async throws {
-        defer { signal.notify() }
-        try await inner.onNATSDisconnect(error: error)
-    }
-}

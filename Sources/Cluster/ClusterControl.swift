@@ -1,6 +1,7 @@
 import Foundation
 import JetStream
 import NATSClient
+import Synchronization
 
 /// A remote client of a cluster's control subjects: what scripts, the CLI and ``Manager/promote(timeout:)``
 /// use to ask running nodes for their status or to move leadership. It never joins the election.
@@ -51,6 +52,37 @@ public struct ClusterControl: Sendable {
         try Self.check(
             try await call("\(service).control.\(leader).transfer", String(decoding: body, as: UTF8.self),
                 as: ControlReply.self))
+    }
+
+    /// The node ids of every running node of the cluster, found through `$SRV.PING.cluster_<clusterId>`
+    /// (each node's micro service answers with its `node_id` metadata), sorted.
+    /// - Parameter window: How long to collect answers.
+    public func discover(window: Duration = .milliseconds(500)) async throws(ClusterControlError) -> [String] {
+        let found = Mutex<Set<String>>([])
+        let inbox = connection.newInbox()
+        let sid: UInt64
+        do {
+            sid = try connection.subscribe(to: inbox) { message in
+                guard let object = try? JSONSerialization.jsonObject(with: message.data) as? [String: Any],
+                    let metadata = object["metadata"] as? [String: Any], let nodeId = metadata["node_id"] as? String
+                else { return }
+                _ = found.withLock { $0.insert(nodeId) }
+            }
+            try await connection.publish("", to: "$SRV.PING.\(service)", replyTo: inbox)
+        } catch {
+            throw .transport("$SRV.PING.\(service): \(error)")
+        }
+        try? await Task.sleep(for: window)
+        try? connection.unsubscribe(sid: sid)
+        return found.withLock { $0.sorted() }
+    }
+
+    /// `control.<nodeId>.promote`: asks the node to take the lease (from the leader, by transfer); answers
+    /// once it leads. The reply timeout is at least `wait`.
+    public func promote(_ nodeId: String, wait: Duration) async throws(ClusterControlError) {
+        var slow = self
+        slow.timeout = max(timeout, wait + .seconds(1))
+        try Self.check(try await slow.call("\(service).control.\(nodeId).promote", "", as: ControlReply.self))
     }
 
     static func check(_ reply: ControlReply) throws(ClusterControlError) {

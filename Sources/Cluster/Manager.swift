@@ -15,7 +15,6 @@ import NATSClient
 public actor Manager {
     /// The node this manager runs.
     public nonisolated let node: Node
-    let signal = ChangeSignal()
     var joined = false
 
     /// Creates a manager for a node built from `options`; `leadershipGuard` is called in step with the lease
@@ -24,8 +23,7 @@ public actor Manager {
     public init(
         options: NodeOptions, hooks: any ClusterHooks = NoHooks(), leadershipGuard: (any LeadershipGuard)? = nil
     ) throws {
-        node = try Node(
-            options: options, hooks: SignallingHooks(inner: hooks, signal: signal), leadershipGuard: leadershipGuard)
+        node = try Node(options: options, hooks: hooks, leadershipGuard: leadershipGuard)
     }
 
     /// Creates a manager from a loaded configuration (`ClusterConfig.load`).
@@ -54,7 +52,7 @@ public actor Manager {
             joined = true
         }
         let node = self.node
-        guard await signal.wait(for: timeout ?? ttl, until: { await node.electionSettled }) else {
+        guard await node.changes.wait(for: timeout ?? ttl, until: { await node.electionSettled }) else {
             throw ManagerError.timeout("the lease's state was not learned within \(timeout ?? ttl)")
         }
         return await node.status
@@ -65,7 +63,7 @@ public actor Manager {
     public func leave() async {
         await node.stop()
         joined = false
-        signal.notify()
+        node.changes.notify()
     }
 
     /// The node's current status (what its `status` endpoint answers).
@@ -77,40 +75,7 @@ public actor Manager {
     /// - Throws: ``ManagerError`` if not joined, not eligible, refused by the leader, or not leader in time.
     public func promote(timeout: Duration? = nil) async throws {
         guard joined else { throw ManagerError.notJoined }
-        let node = self.node
-        let me = node.options.nodeId
-        let wait = timeout ?? ttl * 2
-        let deadline = ContinuousClock.now + wait
-        var asked: String?
-        await node.cancelCooldown()
-        while true {
-            let seen = signal.version
-            if await node.isLeader { return }
-            guard await node.isEligible else { throw ManagerError.refused("this node is not eligible") }
-            // Ask the leader this node knows of to transfer, once per leader. A "not leader" answer means our
-            // view is behind (it just stepped down, say): wait for the next change and look again.
-            if let leader = await node.leader, leader != me, leader != asked,
-                let connection = await node.natsConnection
-            {
-                let control = ClusterControl(
-                    connection: connection, clusterId: node.options.clusterId,
-                    timeout: min(max(ttl, .seconds(1)), .seconds(5)))
-                do {
-                    try await control.transfer(from: leader, to: me)
-                    asked = leader
-                } catch .refused(let reason) where reason == NodeError.notLeader.description {
-                    asked = nil
-                } catch .noResponders {
-                    asked = nil  // gone: its lease expires, and this node contends for it
-                } catch {
-                    throw ManagerError.refused("leader \(leader) did not transfer: \(error)")
-                }
-            }
-            guard await signal.changed(after: seen, before: deadline) else {
-                if await node.isLeader { return }
-                throw ManagerError.timeout("not leader within \(wait)")
-            }
-        }
+        try await node.promote(timeout: timeout)
     }
 
     /// Steps down if this node leads (graceful: cooldown marker, CAS delete of its own lease).

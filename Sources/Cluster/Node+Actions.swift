@@ -212,9 +212,12 @@ extension Node {
         hookQueue = continuation
         let hooks = self.hooks
         let log = options.log
+        let changes = self.changes
         hookTask = Task {
             for await call in stream {
                 do { try await call.run(on: hooks) } catch { log("hook \(call) failed: \(error)") }
+                // Waiters (join, promote) look again once the application's hook for the change has run.
+                changes.notify()
             }
         }
     }

@@ -37,6 +37,8 @@ public actor Node {
     public nonisolated let options: NodeOptions
     let hooks: any ClusterHooks
     let leadershipGuard: (any LeadershipGuard)?
+    /// Wakes waiters after each hook call (each change of leader, role or connection).
+    nonisolated let changes = ChangeSignal()
     var machine: ElectionStateMachine
     let origin = ContinuousClock.now
     var startedAt: ContinuousClock.Instant?
@@ -117,10 +119,19 @@ public actor Node {
     /// The status the `status` endpoint reports.
     public var status: NodeStatus {
         let uptime = startedAt.map { ContinuousClock.now - $0 } ?? .zero
-        return NodeStatus(
+        var status = NodeStatus(
             nodeId: options.nodeId, role: role.rawValue, leader: leader ?? "", epoch: epoch,
             uptimeMs: Int64(uptime.components.seconds * 1000 + uptime.components.attoseconds / 1_000_000_000_000_000),
             connected: connected)
+        status.state = "\(machine.role)"
+        status.eligible = machine.isEligible
+        status.cooldown = inCooldown
+        if let details = options.statusDetails?() {
+            status.vips = details.vips
+            status.notEligibleBecause = details.notEligibleBecause
+            status.health = details.health
+        }
+        return status
     }
 
     // MARK: Lifecycle
@@ -363,6 +374,41 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var uptimeMs: Int64
     /// Whether the node's NATS connection is up.
     public var connected: Bool
+    /// The election state: `follower`, `candidate`, `leader` or `standby` (not contending).
+    public var state: String?
+    /// Whether the node may contend.
+    public var eligible: Bool?
+    /// Whether a stepdown cooldown keeps it out.
+    public var cooldown: Bool?
+    /// The VIPs this node holds now (agent only).
+    public var vips: [String]?
+    /// Why the node is not eligible, one entry per reason (agent only).
+    public var notEligibleBecause: [String]?
+    /// Health check states by name: `healthy`, `failing` (agent only).
+    public var health: [String: String]?
+
+    /// A status with the seed's fields; the others are absent.
+    public init(nodeId: String, role: String, leader: String, epoch: UInt64, uptimeMs: Int64, connected: Bool) {
+        self.nodeId = nodeId
+        self.role = role
+        self.leader = leader
+        self.epoch = epoch
+        self.uptimeMs = uptimeMs
+        self.connected = connected
+    }
+}
+
+/// What an application adds to ``NodeStatus`` (the agent: VIPs held, eligibility reasons, health checks).
+public struct NodeStatusDetails: Sendable {
+    public var vips: [String]?
+    public var notEligibleBecause: [String]?
+    public var health: [String: String]?
+
+    public init(vips: [String]? = nil, notEligibleBecause: [String]? = nil, health: [String: String]? = nil) {
+        self.vips = vips
+        self.notEligibleBecause = notEligibleBecause
+        self.health = health
+    }
 }
 
 /// The lease key.

@@ -15,6 +15,8 @@ public struct NodeOptions: Sendable {
     public var bucketReplicas: Int
     /// Receives the node's diagnostics (garbage leases, failed hooks, failed service requests).
     public var log: @Sendable (String) -> Void
+    /// Adds the application's fields to the `status` endpoint's answer; called on each request.
+    public var statusDetails: (@Sendable () -> NodeStatusDetails)?
 
     /// Creates options.
     /// - Parameters:
@@ -69,4 +71,6 @@ public struct NodeOptions: Sendable {
     public var stepdownSubject: String { "\(service).control.\(nodeId).stepdown" }
     /// `cluster_<cid>.control.<nid>.transfer`.
     public var transferSubject: String { "\(service).control.\(nodeId).transfer" }
+    /// `cluster_<cid>.control.<nid>.promote`.
+    public var promoteSubject: String { "\(service).control.\(nodeId).promote" }
 }

@@ -3,7 +3,8 @@ import NATSClient
 import NATSMicro
 
 /// The micro service `cluster_<clusterId>` of one node, as go-cluster's: `status.<nid>`, `ping.<nid>`,
-/// `control.<nid>.stepdown` and `control.<nid>.transfer` (request `{"target": "<nodeId>"}`).
+/// `control.<nid>.stepdown` and `control.<nid>.transfer` (request `{"target": "<nodeId>"}`), plus
+/// `control.<nid>.promote` (this node asks the leader for the lease and answers once it leads).
 ///
 /// Malformed request payloads get an error reply (`Nats-Service-Error` headers and a JSON body
 /// `{"ok": false, "error": ...}`), never a crash.
@@ -44,6 +45,19 @@ enum NodeService {
                 }
                 do {
                     try await node.transfer(to: body.target)
+                    try await request.respondJSON(ControlReply(ok: true, error: nil))
+                } catch {
+                    try await request.respondJSON(ControlReply(ok: false, error: "\(error)"))
+                }
+            }
+            try await service.addEndpoint("promote", subject: options.promoteSubject) { [weak node] request in
+                guard let node else { return }
+                guard request.payload.readableBytes == 0 || isJSONObject(request.data) else {
+                    try await respondMalformed(request, "promote expects an empty body or a JSON object")
+                    return
+                }
+                do {
+                    try await node.promote()
                     try await request.respondJSON(ControlReply(ok: true, error: nil))
                 } catch {
                     try await request.respondJSON(ControlReply(ok: false, error: "\(error)"))

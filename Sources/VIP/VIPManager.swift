@@ -189,6 +189,13 @@ public final class VIPManager: Sendable {
         }
     }
 
+    /// Sends one whole burst for every VIP (a refresh, or after an address was re-created).
+    /// - Throws: `AnnouncementError`, `NetlinkError`, or `CancellationError`.
+    public func reannounce() async throws {
+        guard let announcer else { return }
+        try await announceAll(announcer, skipFirst: false)
+    }
+
     /// Until cancelled: renews lifetimes at a third of the valid lifetime, and re-announces every
     /// `policy.refreshInterval`. Returns when neither applies.
     /// - Throws: `NetlinkError`, `AnnouncementError`, or `CancellationError` when cancelled.
