@@ -78,7 +78,8 @@ let package = Package(
         .target(name: "Cluster", dependencies: ["Election", "NATSClient", "JetStream", "NATSMicro"]),
         /// Election timings on a real nats-server: graceful handover, transfer, crash failover (`make bench-election`).
         .executableTarget(
-            name: "bench-election", dependencies: ["Cluster", "Election", "NATSClient", "JetStream", "NATSTestSupport"]),
+            name: "bench-election",
+            dependencies: ["Cluster", "Election", "NATSClient", "JetStream", "NATSTestSupport", logging]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "NATSTestSupport", "NATSClient", "JetStream"]),
     ]
 )

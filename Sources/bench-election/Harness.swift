@@ -2,6 +2,7 @@ import Cluster
 import Election
 import Foundation
 import JetStream
+import Logging
 import NATSClient
 import NATSTestSupport
 import Synchronization
@@ -32,6 +33,12 @@ struct LeaseObservation: Sendable {
     var revision: UInt64
     /// The lease, `nil` for a delete/purge marker or an unparseable value.
     var record: LeaseRecord?
+    /// Wall-clock delivery time minus the server's store time of the entry (same host, same clock): how
+    /// long after the server stored it the observer saw it.
+    var deliveryLag: Duration
+
+    /// The server's store time on the monotonic clock: ``at`` − ``deliveryLag``.
+    var storedAt: ContinuousClock.Instant { at - deliveryLag }
 }
 
 /// The observer's list, shared between its watch task and its readers.
@@ -60,9 +67,10 @@ final class LeaseObserver: Sendable {
             do {
                 for try await event in watcher {
                     guard case .entry(let entry) = event else { continue }
-                    let now = ContinuousClock.now
+                    let (now, wall) = (ContinuousClock.now, Date())
                     let record = entry.operation == .put ? LeaseRecord(bytes: entry.value) : nil
-                    log.append(LeaseObservation(at: now, revision: entry.revision, record: record))
+                    let lag = Duration.seconds(wall.timeIntervalSince(entry.created))
+                    log.append(LeaseObservation(at: now, revision: entry.revision, record: record, deliveryLag: lag))
                 }
             } catch {
                 // The watch ends with the connection; the scenario notices missing observations.
@@ -220,11 +228,13 @@ struct BenchCluster {
 
     /// A connection like the tests': fast pings and reconnects, loopback only.
     static func connect(_ url: String) async throws -> NATSConnection {
+        var logger = Logger(label: "bench-election")
+        logger.logLevel = .warning  // no "connected" line per node
         var options = NATSOptions(
             servers: [url], pingInterval: .seconds(1), maxPingsOutstanding: 2, connectTimeout: .seconds(2),
             reconnectWait: .milliseconds(200), maxReconnects: -1)
         options.retainServerOrder = true
-        return try await NATSConnection.connect(options)
+        return try await NATSConnection.connect(options, logger: logger)
     }
 }
 
