@@ -12,7 +12,7 @@ PY_PACKAGES := nats-py==2.16.0
 
 export SC_PYTHON := $(PYTHON)
 
-.PHONY: all build check test deps apt-deps py-deps bench-nats bench-vip clean
+.PHONY: all build check test deps apt-deps py-deps bench-nats bench-vip bench-election clean
 
 all: build
 
@@ -60,6 +60,14 @@ bench-nats: deps
 bench-vip: apt-deps
 	$(SWIFT) build -c release $(VIP_BUILD_FLAGS) --product bench-vip
 	$$($(SWIFT) build -c release $(VIP_BUILD_FLAGS) --show-bin-path)/bench-vip
+
+## bench-election: leader election on a local nats-server (release build): graceful handover, transfer, crash
+## failover at TTL 1 s / heartbeat 250 ms and at the defaults (TTL 10 s / heartbeat 3 s: 20 crashes take ≥ 200 s).
+## BENCH_ELECTION_FLAGS passes e.g. `--quick` or `--default-runs 5`; ELECTION_BUILD_FLAGS e.g.
+## `--scratch-path .build-bench`.
+bench-election: apt-deps
+	$(SWIFT) build -c release $(ELECTION_BUILD_FLAGS) --product bench-election
+	$$($(SWIFT) build -c release $(ELECTION_BUILD_FLAGS) --show-bin-path)/bench-election $(BENCH_ELECTION_FLAGS)
 
 clean:
 	rm -rf .build .build-* $(VENV)

@@ -77,6 +77,10 @@ let package = Package(
         /// Configuration (the seed's JSON format, strict), names and subjects; the node driving the election
         /// against the KV bucket, its hooks and its micro service.
         .target(name: "Cluster", dependencies: ["Election", "NATSClient", "JetStream", "NATSMicro"]),
+        /// Election timings on a real nats-server: graceful handover, transfer, crash failover (`make bench-election`).
+        .executableTarget(
+            name: "bench-election",
+            dependencies: ["Cluster", "Election", "NATSClient", "JetStream", "NATSTestSupport", logging]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "NATSTestSupport", "NATSClient", "JetStream"]),
 
         // MARK: Agent (issue 5)
