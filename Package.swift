@@ -76,6 +76,8 @@ let package = Package(
         /// Configuration (the seed's JSON format, strict), names and subjects; the node driving the election
         /// against the KV bucket, its hooks and its micro service.
         .target(name: "Cluster", dependencies: ["Election", "NATSClient", "JetStream", "NATSMicro"]),
+        /// Test helper: one node as its own process, printing its events as JSON lines. Not shipped.
+        .executableTarget(name: "election-node", dependencies: ["Cluster", "Election", "NATSClient"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "NATSTestSupport", "NATSClient", "JetStream"]),
     ]
 )
