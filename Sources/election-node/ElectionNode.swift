@@ -3,7 +3,8 @@
 /// `election-node <config.json>` loads the seed-format JSON configuration, runs the node and prints one JSON
 /// line per event on stdout (`started`, `becameLeader`, `lostLeadership`, `leaderChanged`, `disconnected`,
 /// `reconnected`, `stopped`), each with `mono_ns` (`CLOCK_MONOTONIC`), so that lines of several processes on
-/// one machine can be ordered. SIGTERM or SIGINT stops the node gracefully (a leader steps down) and exits 0.
+/// one machine can be ordered. SIGTERM or SIGINT stops the node gracefully (a leader steps down) and exits 0;
+/// so does the death of the parent process (`"signal": 0`), so that no helper outlives its test.
 ///
 /// Besides the seed's keys the file may hold `nats.pingIntervalMs` and `nats.maxPingsOutstanding` (test
 /// knobs: how late the client notices a silent connection). Exit status: 0 after a signal, 64 for bad usage,
@@ -81,6 +82,12 @@ struct ElectionNode {
 
         let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
         let sources = watchSignals([SIGTERM, SIGINT], into: continuation)
+        // A test helper must not outlive its test: when the parent goes away, leave as on a signal (0).
+        let parent = getppid()
+        let orphanWatch = Task.detached {
+            while !Task.isCancelled, getppid() == parent { try? await Task.sleep(for: .milliseconds(250)) }
+            continuation.yield(0)
+        }
 
         let hooks = PrintingHooks(nodeId: nodeId)
         let node: Node
@@ -108,6 +115,7 @@ struct ElectionNode {
         }
         EventLine.emit("stopped", node: nodeId, ["signal": Int(received), "wasLeader": wasLeader])
         for source in sources { source.cancel() }
+        orphanWatch.cancel()
         exit(0)
     }
 }
