@@ -71,8 +71,8 @@ final class NodeProcess: Sendable {
         self.nodeId = nodeId
         stdoutPath = "\(directory)/\(nodeId)-\(index).out"
         stderrPath = "\(directory)/\(nodeId)-\(index).err"
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: electionNodeExecutable())
         process.arguments = [configPath]
@@ -124,12 +124,13 @@ final class NodeProcess: Sendable {
     ) async throws -> NodeEvent {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
+            let exited = !isRunning
             if let found = events.first(where: matching) { return found }
-            if !isRunning, let found = events.first(where: matching) { return found }
+            if exited { break }  // nothing more will come
             try await Task.sleep(for: .milliseconds(20))
         }
         throw NodeTestFailure(
-            "\(nodeId) (pid \(pid)): no \(what) within \(timeout); events \(events); stderr:\n\(stderrTail)")
+            "\(nodeId) (pid \(pid), exit \(exitStatus.map(String.init) ?? "-")): no \(what) within \(timeout); events \(events); stderr:\n\(stderrTail)")
     }
 
     /// SIGKILL if still running, then waits for the exit.
