@@ -51,6 +51,10 @@ struct LeaderCutOffTests {
             let lost = try #require(hooks.last { $0 == .lostLeadership }, "the cut-off leader never demoted")
             let became = try #require(trio.hooks[new].last { $0 == .becameLeader(newEpoch) })
             #expect(lost < became, "the old leader must demote before a follower leads")
+            for follower in [1, 2] {
+                let takeover = trio.hooks[follower].last { if case .becameLeader = $0 { true } else { false } }
+                #expect(takeover.map { $0 > lost } ?? true, "n\(follower + 1) led before the old leader demoted")
+            }
             #expect(lost - cut < NodeTrio.ttl, "the self-fencing deadline lies within a TTL of the cut")
             #expect(hooks.last { $0 == .disconnected } == nil, "the client must not have noticed: only the deadline fenced")
             #expect(await node.isLeader == false)
@@ -105,6 +109,11 @@ struct LeaderCutOffTests {
             let lost = try await leaderProcess.waitFor("lostLeadership") { $0.event == "lostLeadership" }
             let became = try await c.nodes[new]!.waitFor("becameLeader") { $0.epoch == newEpoch && $0.event == "becameLeader" }
             #expect(lost.monoNs < became.monoNs, "the old leader must demote before a follower leads")
+            for follower in ["n2", "n3"] {
+                for takeover in c.nodes[follower]!.events("becameLeader") {
+                    #expect(takeover.monoNs > lost.monoNs, "\(follower) led before the old leader demoted")
+                }
+            }
             #expect(monoDuration(from: cut, to: lost.monoNs) < ProcessCluster.ttl)
             #expect(leaderProcess.events("disconnected").isEmpty, "only the deadline may have fenced the leader")
             print("cut-off leader (processes): partition -> demoted \(monoDuration(from: cut, to: lost.monoNs)), "
