@@ -41,6 +41,10 @@ build:
 ## check: install what is needed, build, run every test.
 check: deps
 	$(SWIFT) build --build-tests
+	@# --build-tests builds every product, executables included: ClusterTests run the election-node helper
+	@# found next to the test bundle.
+	@test -x "$$($(SWIFT) build --show-bin-path)/election-node" || \
+	  { echo "election-node was not built next to the tests"; exit 1; }
 	@# Suites run one after another: many start nats-servers, network namespaces and timing-sensitive
 	@# leases (kernel address lifetimes, lease TTLs); on a 2-core machine running them all at once
 	@# starves the few concurrency threads and turns timing margins into flakes.

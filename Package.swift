@@ -81,6 +81,8 @@ let package = Package(
         .executableTarget(
             name: "bench-election",
             dependencies: ["Cluster", "Election", "NATSClient", "JetStream", "NATSTestSupport", logging]),
+        /// Test helper: one node as its own process, printing its events as JSON lines. Not shipped.
+        .executableTarget(name: "election-node", dependencies: ["Cluster", "Election", "NATSClient"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "NATSTestSupport", "NATSClient", "JetStream"]),
 
         // MARK: Agent (issue 5)

@@ -88,7 +88,7 @@ enum Loopback {
         return Array(response[(start + 4)...])
     }
 
-    private static func openSocket() throws -> Int32 {
+    static func openSocket() throws -> Int32 {
         #if canImport(Glibc)
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -98,7 +98,7 @@ enum Loopback {
         return fd
     }
 
-    private static func loopbackAddress(port: Int) -> sockaddr_in {
+    static func loopbackAddress(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
