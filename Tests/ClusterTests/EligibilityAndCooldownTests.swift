@@ -17,7 +17,7 @@ struct EligibilityAndCooldownTests {
             #expect(await trio.nodes[old].isLeader == false)
             let (new, newEpoch) = try await trio.waitForAgreedLeader(excluding: old)
             #expect(newEpoch > oldEpoch)
-            let became = try #require(trio.hooks[new].last { $0 == .becameLeader(newEpoch) })
+            let became = try await trio.hooks[new].awaitCall { $0 == .becameLeader(newEpoch) }
             #expect(became - asked < NodeTrio.ttl, "an ineligible leader releases the lease, nobody waits for the TTL")
 
             // Every other node leaves: the lease is free, but an ineligible node still must not take it.
@@ -46,7 +46,7 @@ struct EligibilityAndCooldownTests {
             let asked = ContinuousClock.now
             try await trio.nodes[0].stepDown()
             let (_, again) = try await trio.waitForAgreedLeader(timeout: .seconds(5))
-            let back = try #require(trio.hooks[0].last { $0 == .becameLeader(again) })
+            let back = try await trio.hooks[0].awaitCall { $0 == .becameLeader(again) }
             let config = trio.nodes[0].options.election
             print("lone node: stepdown -> leads again after \(back - asked) (yield \(config.cooldownYield), cooldown \(config.cooldown))")
             #expect(again > epoch)

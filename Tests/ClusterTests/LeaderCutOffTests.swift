@@ -49,7 +49,7 @@ struct LeaderCutOffTests {
             let (new, newEpoch) = try await trio.waitForAgreedLeader(among: [1, 2], timeout: .seconds(10))
             #expect(newEpoch > oldEpoch)
             let lost = try #require(hooks.last { $0 == .lostLeadership }, "the cut-off leader never demoted")
-            let became = try #require(trio.hooks[new].last { $0 == .becameLeader(newEpoch) })
+            let became = try await trio.hooks[new].awaitCall { $0 == .becameLeader(newEpoch) }
             #expect(lost < became, "the old leader must demote before a follower leads")
             for follower in [1, 2] {
                 let takeover = trio.hooks[follower].last { if case .becameLeader = $0 { true } else { false } }

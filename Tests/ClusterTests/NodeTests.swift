@@ -29,6 +29,19 @@ final class NodeHookRecorder: ClusterHooks, Sendable {
 
     var all: [Call] { calls.withLock { $0.map(\.0) } }
 
+    /// When a matching call last happened, waiting for it up to `timeout`: hooks run on the node's own
+    /// task, a little after the state that tests poll has changed.
+    func awaitCall(
+        _ what: String = "the hook was never called", timeout: Duration = .seconds(3), _ matching: (Call) -> Bool
+    ) async throws -> ContinuousClock.Instant {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let instant = last(matching) { return instant }
+            guard ContinuousClock.now < deadline else { throw NodeTestFailure(what) }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// When `call` last happened.
     func last(_ matching: (Call) -> Bool) -> ContinuousClock.Instant? {
         calls.withLock { $0.last { matching($0.0) }?.1 }
@@ -159,8 +172,8 @@ struct NodeTests {
             let (new, newEpoch) = try await trio.waitForAgreedLeader(excluding: old)
             #expect(new != old)
             #expect(newEpoch > oldEpoch)
-            let became = try #require(trio.hooks[new].last { $0 == .becameLeader(newEpoch) })
-            let lost = try #require(trio.hooks[old].last { $0 == .lostLeadership })
+            let became = try await trio.hooks[new].awaitCall { $0 == .becameLeader(newEpoch) }
+            let lost = try await trio.hooks[old].awaitCall { $0 == .lostLeadership }
             #expect(lost < became)
             print("graceful handover: stepdown request -> new leader's OnBecomeLeader \(became - asked)")
             #expect(became - asked < NodeTrio.ttl, "handover must not wait for the lease to expire")
@@ -180,8 +193,8 @@ struct NodeTests {
             let others = trio.nodes.indices.filter { $0 != old }
             let (new, newEpoch) = try await trio.waitForAgreedLeader(among: others, timeout: .seconds(10))
             #expect(newEpoch > oldEpoch)
-            let became = try #require(trio.hooks[new].last { $0 == .becameLeader(newEpoch) })
-            let lost = try #require(trio.hooks[old].last { $0 == .lostLeadership }, "the old leader never demoted")
+            let became = try await trio.hooks[new].awaitCall { $0 == .becameLeader(newEpoch) }
+            let lost = try await trio.hooks[old].awaitCall("the old leader never demoted") { $0 == .lostLeadership }
             #expect(lost < became, "the old leader must demote before a follower acquires")
             #expect(await trio.nodes[old].isLeader == false)
             print("crash failover: connection closed -> new leader after \(became - killed) (TTL \(NodeTrio.ttl)); old leader demoted \(became - lost) before")
@@ -220,7 +233,7 @@ struct NodeTests {
             let (new, newEpoch) = try await trio.waitForAgreedLeader(excluding: old)
             #expect(new == target)
             #expect(newEpoch > oldEpoch)
-            let became = try #require(trio.hooks[new].last { $0 == .becameLeader(newEpoch) })
+            let became = try await trio.hooks[new].awaitCall { $0 == .becameLeader(newEpoch) }
             print("transfer: request -> target's OnBecomeLeader \(became - asked)")
             // A follower refuses; so does the leader for an unknown node.
             await #expect(throws: NodeError.self) { try await trio.nodes[old].transfer(to: "n\(target + 1)") }
