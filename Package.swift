@@ -88,7 +88,7 @@ let package = Package(
         // MARK: Agent (issue 5)
         /// The agent: its configuration (the seed's format plus VIPs, announcements, scripts, health checks,
         /// tracked interfaces, metrics) and the daemon wiring the election to the VIPs.
-        .target(name: "Agent", dependencies: ["Cluster", "Election", "NATSClient", "VIP", "VIPWire", "Capabilities", logging]),
+        .target(name: "Agent", dependencies: ["Cluster", "Election", "NATSClient", "JetStream", "VIP", "VIPWire", "Capabilities", logging]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Cluster"]),
         /// The `swift-cluster` command: the daemon and the operator's commands.
         .executableTarget(

@@ -59,8 +59,13 @@ public final class Daemon: Sendable {
         logger.info(
             "swift-cluster \(AgentVersion.string) starting: node \(nodeId) of cluster \(config.cluster.clusterId), VIPs \(holder.addresses.joined(separator: ", ")), kernel lease \(holder.kernelLease.applies ? "on" : "off (TTL too short)")")
         await updateEligibility(source: "interfaces", reasons: state.withLock { $0.interfaces.problems })
+        // Not before the maintenance flags are read: a node in maintenance must not grab the lease at start.
+        await updateEligibility(source: "maintenance", reasons: ["maintenance flags not read yet"])
         let monitoring = Task { await watchNetwork() }
-        let joining = Task { await joinUntilConnected() }
+        let joining = Task {
+            await joinUntilConnected()
+            if let connection = await manager.node.natsConnection { await watchMaintenance(connection: connection) }
+        }
         var status: Int32 = 0
         for await signal in signals {
             logger.notice("\(SignalWatcher.name(signal)) received")

@@ -8,6 +8,8 @@ import NATSClient
 func withControl<T: Sendable>(
     _ config: AgentConfig, timeout: Duration, _ body: @escaping @Sendable (ClusterControl) async throws -> T
 ) throws -> T {
+    // One-shot commands print only warnings and errors of the NATS client (not "connected").
+    AgentLogHandler.bootstrap(level: .warning)
     let options: NATSOptions
     do {
         var made = try config.natsOptions(clientName: "swift-cluster-cli-\(config.cluster.nodeId)")

@@ -21,7 +21,7 @@ struct SwiftCluster: ParsableCommand {
         subcommands: [
             DaemonCommand.self, StatusCommand.self, WatchCommand.self, MembersCommand.self, PromoteCommand.self,
             DemoteCommand.self, JoinCommand.self, LeaveCommand.self, CheckConfigCommand.self, InitCommand.self,
-            VersionCommand.self,
+            MaintenanceCommand.self, VersionCommand.self,
         ])
 }
 
