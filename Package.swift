@@ -77,5 +77,10 @@ let package = Package(
         /// against the KV bucket, its hooks and its micro service.
         .target(name: "Cluster", dependencies: ["Election", "NATSClient", "JetStream", "NATSMicro"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "NATSTestSupport", "NATSClient", "JetStream"]),
+
+        // MARK: Agent services (issue 5)
+        /// The sd_notify protocol spoken directly on the NOTIFY_SOCKET datagram socket (no libsystemd).
+        .target(name: "SystemdNotify"),
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
     ]
 )
