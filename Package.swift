@@ -82,5 +82,10 @@ let package = Package(
         /// The sd_notify protocol spoken directly on the NOTIFY_SOCKET datagram socket (no libsystemd).
         .target(name: "SystemdNotify"),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
+        /// fork/exec of scripts in C: own process group, no ambient capabilities, output pipe, nothing else open.
+        .target(name: "CSpawn"),
+        /// Notify scripts (master/backup/fault) and health checks with fall/rise, run off the concurrency pool.
+        .target(name: "AgentScripts", dependencies: ["CSpawn"]),
+        .testTarget(name: "AgentScriptsTests", dependencies: ["AgentScripts", "CLibCap"]),
     ]
 )

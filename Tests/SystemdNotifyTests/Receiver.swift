@@ -20,7 +20,7 @@ final class Receiver {
         } else {
             var template = Array("/tmp/sdnotify-XXXXXX".utf8CString)
             guard mkdtemp(&template) != nil else { throw ReceiverError.call("mkdtemp", errno) }
-            let directory = String(cString: template)
+            let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             notifySocket = directory + "/notify"
             path = directory
         }
