@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: NATS (issue 2)
@@ -87,5 +88,14 @@ let package = Package(
         /// Notify scripts (master/backup/fault) and health checks with fall/rise, run off the concurrency pool.
         .target(name: "AgentScripts", dependencies: ["CSpawn"]),
         .testTarget(name: "AgentScriptsTests", dependencies: ["AgentScripts", "CLibCap"]),
+        /// The agent's Prometheus metrics and a loopback-only `GET /metrics` endpoint (NIOHTTP1).
+        .target(
+            name: "ClusterMetrics",
+            dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), nioCore, nioPosix,
+            ]
+        ),
+        .testTarget(name: "ClusterMetricsTests", dependencies: ["ClusterMetrics", nioCore, nioPosix]),
     ]
 )
