@@ -92,18 +92,20 @@ public actor HealthCheck {
                          lastRun: lastRun, runs: runs)
     }
 
-    /// Starts running the command (the first run at once). Does nothing when already started.
+    /// Starts running the command (the first run at once). Does nothing when already started. The loop holds
+    /// the check until ``stop()``.
     public func start() {
         guard loop == nil else { return }
         loop = Task { await self.runLoop() }
     }
 
     /// Stops the runs; a run in progress is killed (SIGTERM, then SIGKILL after the runner's grace). Returns
-    /// once the loop has ended. The state keeps its last values.
+    /// once the loop has ended. The state keeps its last values; ``start()`` may run the check again.
     public func stop() async {
-        guard let loop else { return }
-        loop.cancel()
-        await loop.value
+        guard let running = loop else { return }
+        running.cancel()
+        await running.value
+        loop = nil
     }
 
     private func runLoop() async {

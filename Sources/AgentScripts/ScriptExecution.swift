@@ -44,16 +44,14 @@ struct ScriptExecution {
                 stopping = (now >= start + timeout ? .timedOut : .cancelled, now + killGrace)
             }
             let next = min(stopping?.killAt ?? start + timeout, now + tick)
-            let wait = max(Duration.zero, next - now)
-            let milliseconds = Int32(clamping: wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000 + 1)
-            let (outputReady, _) = SpawnSys.poll(outputFD, pidFD, milliseconds: milliseconds)
+            let (outputReady, _) = SpawnSys.poll(outputFD, pidFD, milliseconds: Self.milliseconds(next - now))
             if outputReady, outputFD >= 0, drain(outputFD, into: &output) {
                 SpawnSys.close(outputFD)
                 outputFD = -1
             }
         }
         if outputFD >= 0 {
-            _ = drain(outputFD, into: &output)  // what the leader wrote; background children may write on
+            _ = drain(outputFD, into: &output)  // what the leader wrote (bounded: background children may write on)
             SpawnSys.close(outputFD)
         }
         if stopping != nil { SpawnSys.signalGroup(pid, 9) }  // stragglers; the unreaped leader pins the group id
@@ -61,6 +59,13 @@ struct ScriptExecution {
         let reaped = SpawnSys.reap(pid)
         return ScriptResult(termination: stopping?.reason ?? reaped, duration: clock.now - start,
                             output: output.text, outputTruncated: output.truncated)
+    }
+
+    /// A wait in whole milliseconds for `poll`, rounded up so a deadline is not missed by a hair.
+    static func milliseconds(_ wait: Duration) -> Int32 {
+        guard wait > .zero else { return 0 }
+        let (seconds, attoseconds) = wait.components
+        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
     }
 
     /// Reads what is available into `output`; true at EOF or on an error (stop reading).

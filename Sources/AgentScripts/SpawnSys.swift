@@ -48,21 +48,23 @@ enum SpawnSys {
         return (fds[0].revents != 0, fds[1].revents != 0)
     }
 
-    /// Reads what is available from a non-blocking descriptor: the bytes, and whether EOF was seen.
-    static func readAvailable(_ fd: Int32, into sink: (UnsafeRawBufferPointer) -> Void) -> Bool {
+    /// Reads what is available from a non-blocking descriptor, at most `limit` bytes (so a flood cannot keep
+    /// the caller from its deadlines): whether to stop reading (EOF or an error).
+    static func readAvailable(_ fd: Int32, limit: Int = 65536, into sink: (UnsafeRawBufferPointer) -> Void) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
+        var total = 0
+        while total < limit {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 {
+                total += n
                 buffer.withUnsafeBytes { sink(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
             } else if n == 0 {
                 return true
-            } else if errno == EINTR {
-                continue
-            } else {
+            } else if errno != EINTR {
                 return errno != EAGAIN && errno != EWOULDBLOCK
             }
         }
+        return false
     }
 
     static func close(_ fd: Int32) { _ = Glibc.close(fd) }

@@ -68,6 +68,18 @@ struct ScriptRunnerTests {
         #expect(await eventually { !isAlive(backgroundPID) }, "background sleep \(backgroundPID) survived")
     }
 
+    @Test("a script flooding its output still times out on time, keeping only the tail")
+    func floodTimesOut() async {
+        let runner = ScriptRunner(outputLimit: 1024, killGrace: .milliseconds(200))
+        let result = await runner.run(ScriptCommand(executable: "/usr/bin/yes", arguments: ["flood"]),
+                                      environment: [:], timeout: .milliseconds(300))
+        #expect(result.termination == .timedOut)
+        #expect(result.duration < .seconds(3))
+        #expect(result.outputTruncated)
+        #expect(result.output.utf8.count == 1024)
+        #expect(result.output.contains("flood\nflood\n"))
+    }
+
     @Test("cancelling the awaiting task stops the script")
     func cancellation() async {
         let task = Task { await runner.run(shell("exec sleep 100"), environment: ["PATH": ScriptRunner.defaultPath], timeout: .seconds(100)) }
