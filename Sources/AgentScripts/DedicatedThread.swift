@@ -11,11 +11,16 @@ enum DedicatedThread {
     static func start(_ body: @escaping @Sendable () -> Void) -> Int32? {
         let job = Unmanaged.passRetained(Job(body)).toOpaque()
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-            job.body()
-            return nil
-        }, job)
+        let rc = pthread_create(
+            &thread,
+            nil,
+            { raw in
+                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+                job.body()
+                return nil
+            },
+            job
+        )
         guard rc == 0 else {
             Unmanaged<Job>.fromOpaque(job).release()
             return rc

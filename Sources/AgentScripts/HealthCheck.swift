@@ -17,9 +17,15 @@ public struct HealthCheckConfig: Sendable, Hashable {
 
     /// - Throws: `HealthCheckConfigError` naming the field when `name` is empty, `interval` or `timeout` is
     ///   not positive, or `fall` or `rise` is below 1.
-    public init(name: String, command: ScriptCommand, interval: Duration = .seconds(2),
-                timeout: Duration = .seconds(2), fall: Int = 3, rise: Int = 2,
-                environment: [String: String] = [:]) throws(HealthCheckConfigError) {
+    public init(
+        name: String,
+        command: ScriptCommand,
+        interval: Duration = .seconds(2),
+        timeout: Duration = .seconds(2),
+        fall: Int = 3,
+        rise: Int = 2,
+        environment: [String: String] = [:]
+    ) throws(HealthCheckConfigError) {
         guard !name.isEmpty else { throw HealthCheckConfigError("health check name: expected a non-empty name") }
         for (field, value) in [("interval", interval), ("timeout", timeout)] where value <= .zero {
             throw HealthCheckConfigError("health check '\(name)' \(field): expected > 0, got \(value)")
@@ -77,8 +83,11 @@ public actor HealthCheck {
     ///   - config: what to run and how to count.
     ///   - runner: how the command runs.
     ///   - onChange: called with the new effective health (`healthy:`) each time it flips.
-    public init(config: HealthCheckConfig, runner: ScriptRunner = ScriptRunner(),
-                onChange: @escaping @Sendable (_ healthy: Bool) -> Void) {
+    public init(
+        config: HealthCheckConfig,
+        runner: ScriptRunner = ScriptRunner(),
+        onChange: @escaping @Sendable (_ healthy: Bool) -> Void
+    ) {
         self.config = config
         self.runner = runner
         self.onChange = onChange
@@ -87,9 +96,14 @@ public actor HealthCheck {
 
     /// The current verdict and counters.
     public var state: HealthCheckState {
-        HealthCheckState(status: tracker.status, consecutiveSuccesses: tracker.consecutiveSuccesses,
-                         consecutiveFailures: tracker.consecutiveFailures, lastResult: lastResult?.description,
-                         lastRun: lastRun, runs: runs)
+        HealthCheckState(
+            status: tracker.status,
+            consecutiveSuccesses: tracker.consecutiveSuccesses,
+            consecutiveFailures: tracker.consecutiveFailures,
+            lastResult: lastResult?.description,
+            lastRun: lastRun,
+            runs: runs
+        )
     }
 
     /// Starts running the command (the first run at once). Does nothing when already started. The loop holds

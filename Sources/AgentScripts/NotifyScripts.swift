@@ -21,8 +21,12 @@ public struct NotifyScriptsConfig: Sendable, Hashable {
     public var timeout: Duration
 
     /// - Parameters: one optional command per state, and the per-script timeout (30 s by default).
-    public init(master: ScriptCommand? = nil, backup: ScriptCommand? = nil, fault: ScriptCommand? = nil,
-                timeout: Duration = .seconds(30)) {
+    public init(
+        master: ScriptCommand? = nil,
+        backup: ScriptCommand? = nil,
+        fault: ScriptCommand? = nil,
+        timeout: Duration = .seconds(30)
+    ) {
         self.master = master
         self.backup = backup
         self.fault = fault
@@ -60,8 +64,11 @@ public final class NotifyScripts: Sendable {
     ///   - config: the scripts and their timeout.
     ///   - runner: how scripts are run.
     ///   - log: receives one line per failed run (state, command, how it ended, output tail).
-    public init(config: NotifyScriptsConfig, runner: ScriptRunner = ScriptRunner(),
-                log: @escaping @Sendable (String) -> Void) {
+    public init(
+        config: NotifyScriptsConfig,
+        runner: ScriptRunner = ScriptRunner(),
+        log: @escaping @Sendable (String) -> Void
+    ) {
         self.config = config
         let (stream, continuation) = AsyncStream<Job>.makeStream(bufferingPolicy: .unbounded)
         self.queue = continuation

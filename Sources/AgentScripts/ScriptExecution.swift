@@ -19,16 +19,24 @@ struct ScriptExecution {
         var output = OutputTail(limit: outputLimit)
         guard command.executable.hasPrefix("/") else {
             let message = "executable '\(command.executable)' is not an absolute path"
-            return ScriptResult(termination: .spawnFailed(errno: 22, message: message), duration: clock.now - start,
-                                output: "", outputTruncated: false)
+            return ScriptResult(
+                termination: .spawnFailed(errno: 22, message: message),
+                duration: clock.now - start,
+                output: "",
+                outputTruncated: false
+            )
         }
         let pid: Int32
         var outputFD: Int32
         switch SpawnSys.spawn(command, environment: environment) {
         case .failure(let error):
             let message = "\(command.executable): \(error.text) (errno \(error.code))"
-            return ScriptResult(termination: .spawnFailed(errno: error.code, message: message),
-                                duration: clock.now - start, output: "", outputTruncated: false)
+            return ScriptResult(
+                termination: .spawnFailed(errno: error.code, message: message),
+                duration: clock.now - start,
+                output: "",
+                outputTruncated: false
+            )
         case .success(let spawned): (pid, outputFD) = spawned
         }
         let pidFD = SpawnSys.pidfd(pid) ?? -1
@@ -57,8 +65,12 @@ struct ScriptExecution {
         if stopping != nil { SpawnSys.signalGroup(pid, 9) }  // stragglers; the unreaped leader pins the group id
         if pidFD >= 0 { SpawnSys.close(pidFD) }
         let reaped = SpawnSys.reap(pid)
-        return ScriptResult(termination: stopping?.reason ?? reaped, duration: clock.now - start,
-                            output: output.text, outputTruncated: output.truncated)
+        return ScriptResult(
+            termination: stopping?.reason ?? reaped,
+            duration: clock.now - start,
+            output: output.text,
+            outputTruncated: output.truncated
+        )
     }
 
     /// A wait in whole milliseconds for `poll`, rounded up so a deadline is not missed by a hair.

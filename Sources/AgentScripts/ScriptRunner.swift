@@ -27,19 +27,35 @@ public struct ScriptRunner: Sendable {
     ///   - environment: exactly the child's environment; nothing is inherited from the agent.
     ///   - timeout: from the spawn; the group gets SIGTERM then, SIGKILL ``killGrace`` later.
     /// - Returns: how it ended; a failure to start is a result (`.spawnFailed`), not a thrown error.
-    public func run(_ command: ScriptCommand, environment: [String: String], timeout: Duration) async
+    public func run(
+        _ command: ScriptCommand,
+        environment: [String: String],
+        timeout: Duration
+    ) async
         -> ScriptResult
     {
         let cancelled = CancelFlag()
-        let execution = ScriptExecution(command: command, environment: environment, timeout: timeout,
-                                        killGrace: killGrace, outputLimit: outputLimit, cancelled: cancelled)
+        let execution = ScriptExecution(
+            command: command,
+            environment: environment,
+            timeout: timeout,
+            killGrace: killGrace,
+            outputLimit: outputLimit,
+            cancelled: cancelled
+        )
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<ScriptResult, Never>) in
                 let failed = DedicatedThread.start { continuation.resume(returning: execution.run()) }
                 if let failed {
                     let message = "pthread_create for '\(command.executable)': \(errnoText(failed))"
-                    continuation.resume(returning: ScriptResult(termination: .spawnFailed(errno: failed, message: message),
-                                                                duration: .zero, output: "", outputTruncated: false))
+                    continuation.resume(
+                        returning: ScriptResult(
+                            termination: .spawnFailed(errno: failed, message: message),
+                            duration: .zero,
+                            output: "",
+                            outputTruncated: false
+                        )
+                    )
                 }
             }
         } onCancel: {

@@ -37,10 +37,12 @@ public final class AgentMetrics: Sendable {
         leader = registry.makeGauge(descriptor: Self.name("leader", help: "1 while this node is the leader"))
         epoch = registry.makeGauge(descriptor: Self.name("epoch", help: "The election epoch this node last saw"))
         leaderChanges = registry.makeCounter(
-            descriptor: Self.name("leader_changes", unit: "total", help: "Leader changes this node observed"))
+            descriptor: Self.name("leader_changes", unit: "total", help: "Leader changes this node observed")
+        )
         renewalLatency = registry.makeDurationHistogram(
             descriptor: Self.name("lease_renewal", unit: "seconds", help: "Lease renewal round trip to the KV store"),
-            buckets: Self.renewalBuckets)
+            buckets: Self.renewalBuckets
+        )
         vipsHeld = registry.makeGauge(descriptor: Self.name("vips_held", help: "Floating addresses held by this host"))
         natsConnected = registry.makeGauge(descriptor: Self.name("nats_connected", help: "1 while connected to NATS"))
         eligible = registry.makeGauge(descriptor: Self.name("eligible", help: "1 while this node may contend"))

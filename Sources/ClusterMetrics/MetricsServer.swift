@@ -9,8 +9,10 @@ public struct MetricsServerError: Error, Equatable, Sendable, CustomStringConver
     public let description: String
 
     static func notLoopback(_ host: String) -> Self {
-        Self(description: "metrics host '\(host)': expected a loopback address (127.0.0.0/8 or ::1); "
-            + "the endpoint is unauthenticated and never listens elsewhere")
+        Self(
+            description: "metrics host '\(host)': expected a loopback address (127.0.0.0/8 or ::1); "
+                + "the endpoint is unauthenticated and never listens elsewhere"
+        )
     }
 
     static func notAnAddress(_ host: String) -> Self {
@@ -44,8 +46,12 @@ public final class MetricsServer: Sendable {
     ///   - registry: the metrics to expose, read anew on each request.
     ///   - group: the event loops to serve on; NIO's shared singleton by default.
     /// - Throws: ``MetricsServerError`` naming the host or port when refused; NIO's errors when binding fails.
-    public static func start(host: String, port: Int, registry: PrometheusCollectorRegistry,
-                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws
+    public static func start(
+        host: String,
+        port: Int,
+        registry: PrometheusCollectorRegistry,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws
         -> MetricsServer
     {
         let address = try loopbackAddress(host: host, port: port)
@@ -78,7 +84,8 @@ public final class MetricsServer: Sendable {
         switch address {
         case .v4(let v4) where UInt32(bigEndian: v4.address.sin_addr.s_addr) >> 24 == 127:
             return address
-        case .v6(let v6) where withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) } == Array(repeating: 0, count: 15) + [1]:
+        case .v6(let v6)
+        where withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) } == Array(repeating: 0, count: 15) + [1]:
             return address
         default:
             throw .notLoopback(host)
@@ -118,7 +125,10 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             (status, body, extra) = (.ok, registry.emitToBuffer(), [])
         }
         var headers = HTTPHeaders(extra)
-        headers.add(name: "Content-Type", value: status == .ok ? MetricsServer.contentType : "text/plain; charset=utf-8")
+        headers.add(
+            name: "Content-Type",
+            value: status == .ok ? MetricsServer.contentType : "text/plain; charset=utf-8"
+        )
         headers.add(name: "Content-Length", value: String(body.count))
         let response = HTTPResponseHead(version: head.version, status: status, headers: headers)
         context.write(wrapOutboundOut(.head(response)), promise: nil)

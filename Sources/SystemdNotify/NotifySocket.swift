@@ -10,7 +10,9 @@ struct NotifySocketAddress: Equatable, Sendable {
     /// Parses a NOTIFY_SOCKET value: an absolute path or `@name` (abstract namespace).
     init(parsing value: String) throws(SystemdNotifyError) {
         var bytes = Array(value.utf8)
-        guard let first = bytes.first else { throw .badSocket(value, "expected an absolute path or @name, got nothing") }
+        guard let first = bytes.first else {
+            throw .badSocket(value, "expected an absolute path or @name, got nothing")
+        }
         switch first {
         case UInt8(ascii: "/"): break
         case UInt8(ascii: "@"):

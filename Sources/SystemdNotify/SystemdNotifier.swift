@@ -20,7 +20,9 @@ public struct SystemdNotifier: Sendable {
     /// with `Type=notify`).
     /// - Parameter environment: the variables to read; the process environment when `nil`.
     /// - Throws: `SystemdNotifyError` when NOTIFY_SOCKET is set to something this notifier cannot use.
-    public static func fromEnvironment(_ environment: [String: String]? = nil) throws(SystemdNotifyError)
+    public static func fromEnvironment(
+        _ environment: [String: String]? = nil
+    ) throws(SystemdNotifyError)
         -> SystemdNotifier?
     {
         let value = environment.map { $0["NOTIFY_SOCKET"] } ?? NotifySys.environment("NOTIFY_SOCKET")

@@ -35,8 +35,13 @@ struct AmbientCapabilityTests {
         var outcome = Outcome()
         guard let caps = cap_get_proc() else { return outcome }
         var netRaw = cap_value_t(CAP_NET_RAW)
-        let flagged = cap_set_flag(caps, cap_flag_t(UInt32(SC_CAP_INHERITABLE)), 1, &netRaw,
-                                   cap_flag_value_t(UInt32(SC_CAP_SET)))
+        let flagged = cap_set_flag(
+            caps,
+            cap_flag_t(UInt32(SC_CAP_INHERITABLE)),
+            1,
+            &netRaw,
+            cap_flag_value_t(UInt32(SC_CAP_SET))
+        )
         let set = flagged == 0 && cap_set_proc(caps) == 0
         cap_free(UnsafeMutableRawPointer(caps))
         guard set, cap_set_ambient(cap_value_t(CAP_NET_RAW), cap_flag_value_t(UInt32(SC_CAP_SET))) == 0 else {
@@ -45,8 +50,14 @@ struct AmbientCapabilityTests {
         outcome.raised = true
         outcome.threadAmbient = ambientField(readThreadStatus())
         let grep = ScriptCommand(executable: "/bin/grep", arguments: ["CapAmb", "/proc/self/status"])
-        let execution = ScriptExecution(command: grep, environment: [:], timeout: .seconds(10),
-                                        killGrace: .seconds(1), outputLimit: 4096, cancelled: CancelFlag())
+        let execution = ScriptExecution(
+            command: grep,
+            environment: [:],
+            timeout: .seconds(10),
+            killGrace: .seconds(1),
+            outputLimit: 4096,
+            cancelled: CancelFlag()
+        )
         outcome.viaRunner = ambientField(execution.run().output)
         outcome.viaPosixSpawn = ambientField(posixSpawnOutput(["/bin/grep", "CapAmb", "/proc/self/status"]))
         return outcome

@@ -32,8 +32,13 @@ struct HealthCheckTests {
     func fallAndRise() async throws {
         let directory = TemporaryDirectory()
         let config = try HealthCheckConfig(
-            name: "file", command: shell("test -e \(directory.file("ok"))"), interval: .milliseconds(30),
-            timeout: .seconds(5), fall: 3, rise: 2)
+            name: "file",
+            command: shell("test -e \(directory.file("ok"))"),
+            interval: .milliseconds(30),
+            timeout: .seconds(5),
+            fall: 3,
+            rise: 2
+        )
         let changes = Recorder<Bool>()
         let check = HealthCheck(config: config) { changes.append($0) }
         #expect(await check.state.status == .unknown)
@@ -63,8 +68,11 @@ struct HealthCheckTests {
     func stopKillsRun() async throws {
         let directory = TemporaryDirectory()
         let config = try HealthCheckConfig(
-            name: "slow", command: shell("echo $$ > \(directory.file("pid")); exec sleep 100"),
-            interval: .seconds(1), timeout: .seconds(100))
+            name: "slow",
+            command: shell("echo $$ > \(directory.file("pid")); exec sleep 100"),
+            interval: .seconds(1),
+            timeout: .seconds(100)
+        )
         let check = HealthCheck(config: config, runner: ScriptRunner(killGrace: .milliseconds(200))) { _ in }
         await check.start()
         #expect(await eventually { directory.read("pid")?.isEmpty == false })

@@ -12,7 +12,8 @@ struct NotifyScriptsTests {
         let config = NotifyScriptsConfig(
             master: shell("sleep 0.3; echo master-$EPOCH >> \(log)"),
             backup: shell("sleep 0.1; echo backup-$EPOCH >> \(log)"),
-            fault: shell("echo fault-$EPOCH >> \(log)"))
+            fault: shell("echo fault-$EPOCH >> \(log)")
+        )
         let failures = Recorder<String>()
         let scripts = NotifyScripts(config: config) { failures.append($0) }
         let clock = ContinuousClock()
@@ -31,10 +32,16 @@ struct NotifyScriptsTests {
     func environment() async {
         let directory = TemporaryDirectory()
         let config = NotifyScriptsConfig(
-            master: ScriptCommand(executable: "/bin/sh", arguments: ["-c", "exec /usr/bin/env > \(directory.file("env"))"]))
+            master: ScriptCommand(
+                executable: "/bin/sh",
+                arguments: ["-c", "exec /usr/bin/env > \(directory.file("env"))"]
+            )
+        )
         let scripts = NotifyScripts(config: config) { _ in }
-        let variables = ["CLUSTER_ID": "c1", "NODE_ID": "n2", "ROLE": "master", "EPOCH": "7", "LEADER": "n2",
-                         "VIPS": "192.0.2.10/24 2001:db8::10/64"]
+        let variables = [
+            "CLUSTER_ID": "c1", "NODE_ID": "n2", "ROLE": "master", "EPOCH": "7", "LEADER": "n2",
+            "VIPS": "192.0.2.10/24 2001:db8::10/64",
+        ]
         scripts.notify(.master, environment: variables)
         await scripts.finish()
         let lines = directory.read("env")?.split(separator: "\n").map(String.init).sorted() ?? []
@@ -48,7 +55,9 @@ struct NotifyScriptsTests {
         let config = NotifyScriptsConfig(
             master: ScriptCommand(executable: "/nonexistent/master"),
             backup: shell("echo oops; exit 3"),
-            fault: shell("exec sleep 100"), timeout: .milliseconds(200))
+            fault: shell("exec sleep 100"),
+            timeout: .milliseconds(200)
+        )
         let failures = Recorder<String>()
         let scripts = NotifyScripts(config: config, runner: ScriptRunner(killGrace: .milliseconds(100))) {
             failures.append($0)

@@ -23,8 +23,11 @@ struct ScriptRunnerTests {
 
     @Test("a program that cannot start is a spawn failure naming it and its errno")
     func spawnFailures() async throws {
-        let missing = await runner.run(ScriptCommand(executable: "/nonexistent/notify"), environment: [:],
-                                       timeout: .seconds(10))
+        let missing = await runner.run(
+            ScriptCommand(executable: "/nonexistent/notify"),
+            environment: [:],
+            timeout: .seconds(10)
+        )
         guard case .spawnFailed(let code, let message) = missing.termination else {
             Issue.record("expected a spawn failure, got \(missing.termination)")
             return
@@ -35,17 +38,29 @@ struct ScriptRunnerTests {
         #expect(relative.description.contains("executable 'true' is not an absolute path"))
         let directory = TemporaryDirectory()
         directory.write("not-executable", "#!/bin/sh\n")
-        let denied = await runner.run(ScriptCommand(executable: directory.file("not-executable")),
-                                      environment: [:], timeout: .seconds(10))
-        #expect(denied.termination == .spawnFailed(errno: EACCES, message: "\(directory.file("not-executable")): \(errnoText(EACCES)) (errno \(EACCES))"))
+        let denied = await runner.run(
+            ScriptCommand(executable: directory.file("not-executable")),
+            environment: [:],
+            timeout: .seconds(10)
+        )
+        #expect(
+            denied.termination
+                == .spawnFailed(
+                    errno: EACCES,
+                    message: "\(directory.file("not-executable")): \(errnoText(EACCES)) (errno \(EACCES))"
+                )
+        )
     }
 
     @Test("a timeout kills the whole process group: the script and its background child")
     func timeoutKillsGroup() async throws {
         let directory = TemporaryDirectory()
         let script = "sleep 100 & echo $! > \(directory.file("bg")); echo $$ > \(directory.file("sh")); wait"
-        let result = await runner.run(shell(script), environment: ["PATH": ScriptRunner.defaultPath],
-                                      timeout: .milliseconds(500))
+        let result = await runner.run(
+            shell(script),
+            environment: ["PATH": ScriptRunner.defaultPath],
+            timeout: .milliseconds(500)
+        )
         #expect(result.termination == .timedOut)
         #expect(result.duration < .seconds(5))
         let shellPID = try #require(directory.read("sh").flatMap { Int32($0.filter(\.isNumber)) })
@@ -59,8 +74,11 @@ struct ScriptRunnerTests {
         let directory = TemporaryDirectory()
         let runner = ScriptRunner(killGrace: .milliseconds(300))
         let script = "trap '' TERM; sleep 100 & echo $! > \(directory.file("bg")); while :; do wait; done"
-        let result = await runner.run(shell(script), environment: ["PATH": ScriptRunner.defaultPath],
-                                      timeout: .milliseconds(300))
+        let result = await runner.run(
+            shell(script),
+            environment: ["PATH": ScriptRunner.defaultPath],
+            timeout: .milliseconds(300)
+        )
         #expect(result.termination == .timedOut)
         #expect(result.duration >= .milliseconds(600))
         #expect(result.duration < .seconds(5))
@@ -71,8 +89,11 @@ struct ScriptRunnerTests {
     @Test("a script flooding its output still times out on time, keeping only the tail")
     func floodTimesOut() async {
         let runner = ScriptRunner(outputLimit: 1024, killGrace: .milliseconds(200))
-        let result = await runner.run(ScriptCommand(executable: "/usr/bin/yes", arguments: ["flood"]),
-                                      environment: [:], timeout: .milliseconds(300))
+        let result = await runner.run(
+            ScriptCommand(executable: "/usr/bin/yes", arguments: ["flood"]),
+            environment: [:],
+            timeout: .milliseconds(300)
+        )
         #expect(result.termination == .timedOut)
         #expect(result.duration < .seconds(3))
         #expect(result.outputTruncated)
@@ -82,7 +103,13 @@ struct ScriptRunnerTests {
 
     @Test("cancelling the awaiting task stops the script")
     func cancellation() async {
-        let task = Task { await runner.run(shell("exec sleep 100"), environment: ["PATH": ScriptRunner.defaultPath], timeout: .seconds(100)) }
+        let task = Task {
+            await runner.run(
+                shell("exec sleep 100"),
+                environment: ["PATH": ScriptRunner.defaultPath],
+                timeout: .seconds(100)
+            )
+        }
         try? await Task.sleep(for: .milliseconds(100))  // let it start; cancellation before the spawn works too
         task.cancel()
         let result = await task.value
@@ -92,8 +119,11 @@ struct ScriptRunnerTests {
 
     @Test("the child gets exactly the given environment")
     func environmentExact() async {
-        let result = await runner.run(ScriptCommand(executable: "/usr/bin/env"),
-                                      environment: ["A": "1", "B": "two words", "PATH": "/bin"], timeout: .seconds(10))
+        let result = await runner.run(
+            ScriptCommand(executable: "/usr/bin/env"),
+            environment: ["A": "1", "B": "two words", "PATH": "/bin"],
+            timeout: .seconds(10)
+        )
         #expect(result.succeeded)
         #expect(result.output.split(separator: "\n").sorted() == ["A=1", "B=two words", "PATH=/bin"])
         let empty = await runner.run(ScriptCommand(executable: "/usr/bin/env"), environment: [:], timeout: .seconds(10))

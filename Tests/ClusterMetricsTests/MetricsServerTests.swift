@@ -25,7 +25,9 @@ struct MetricsServerTests {
         #expect(port > 0)
 
         let text = try await rawExchange(
-            port: port, request: "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            port: port,
+            request: "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
         let response = try #require(Response.parseAll(text).first)
         try await server.stop()
 
@@ -54,11 +56,14 @@ struct MetricsServerTests {
     func statusCodes() async throws {
         let server = try await MetricsServer.start(host: "127.0.0.1", port: 0, registry: AgentMetrics().registry)
         let port = try #require(server.localAddress.port)
-        let text = try await rawExchange(port: port, request: """
-            GET / HTTP/1.1\r\nHost: x\r\n\r\n\
-            POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi\
-            GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n
-            """)
+        let text = try await rawExchange(
+            port: port,
+            request: """
+                GET / HTTP/1.1\r\nHost: x\r\n\r\n\
+                POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi\
+                GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n
+                """
+        )
         try await server.stop()
         let responses = Response.parseAll(text)
         #expect(responses.map(\.status) == [404, 405, 200])
@@ -66,8 +71,10 @@ struct MetricsServerTests {
         #expect(responses.last?.body.contains("swift_cluster_leader 0.0") == true)
     }
 
-    @Test("only loopback addresses are accepted, and the refusal names the address",
-          arguments: ["0.0.0.0", "192.0.2.1", "10.1.2.3", "::", "::ffff:127.0.0.1", "2001:db8::1", "localhost", ""])
+    @Test(
+        "only loopback addresses are accepted, and the refusal names the address",
+        arguments: ["0.0.0.0", "192.0.2.1", "10.1.2.3", "::", "::ffff:127.0.0.1", "2001:db8::1", "localhost", ""]
+    )
     func nonLoopbackRefused(host: String) async {
         do {
             let server = try await MetricsServer.start(host: host, port: 0, registry: AgentMetrics().registry)
@@ -86,6 +93,8 @@ struct MetricsServerTests {
             let address = try MetricsServer.loopbackAddress(host: host, port: 9100)
             #expect(address.port == 9100)
         }
-        #expect(throws: MetricsServerError.badPort(70000)) { try MetricsServer.loopbackAddress(host: "::1", port: 70000) }
+        #expect(throws: MetricsServerError.badPort(70000)) {
+            try MetricsServer.loopbackAddress(host: "::1", port: 70000)
+        }
     }
 }

@@ -44,15 +44,21 @@ struct SystemdNotifierTests {
     func fromEnvironment() throws {
         #expect(try SystemdNotifier.fromEnvironment([:]) == nil)
         #expect(try SystemdNotifier.fromEnvironment(["NOTIFY_SOCKET": ""]) == nil)
-        #expect(try SystemdNotifier.fromEnvironment(["NOTIFY_SOCKET": "/run/systemd/notify"])?.socket
-            == "/run/systemd/notify")
+        #expect(
+            try SystemdNotifier.fromEnvironment(["NOTIFY_SOCKET": "/run/systemd/notify"])?.socket
+                == "/run/systemd/notify"
+        )
         let abstract = try #require(try SystemdNotifier.fromEnvironment(["NOTIFY_SOCKET": "@sd"]))
         #expect(abstract.address.pathBytes == [0, UInt8(ascii: "s"), UInt8(ascii: "d")])
         for bad in ["relative/notify", "@", "vsock:2:1234", "/" + String(repeating: "x", count: 200)] {
             #expect(throws: SystemdNotifyError.self) { try SystemdNotifier.fromEnvironment(["NOTIFY_SOCKET": bad]) }
         }
-        #expect(throws: SystemdNotifyError.badSocket("relative/notify",
-            "expected an absolute path or @name (vsock is not supported)")) {
+        #expect(
+            throws: SystemdNotifyError.badSocket(
+                "relative/notify",
+                "expected an absolute path or @name (vsock is not supported)"
+            )
+        ) {
             try SystemdNotifier(socket: "relative/notify")
         }
     }
@@ -85,14 +91,20 @@ struct SystemdNotifierTests {
         let me = String(getpid())
         #expect(SystemdNotifier.watchdogInterval(environment: [:]) == nil)
         #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "4000000"]) == .seconds(2))
-        #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "3", "WATCHDOG_PID": me])
-            == .microseconds(1))
+        #expect(
+            SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "3", "WATCHDOG_PID": me])
+                == .microseconds(1)
+        )
         #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "30s"]) == nil)
         #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "-5"]) == nil)
         #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "0"]) == nil)
-        #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "1000", "WATCHDOG_PID": "1"])
-            == nil)
-        #expect(SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "1000", "WATCHDOG_PID": "x"])
-            == nil)
+        #expect(
+            SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "1000", "WATCHDOG_PID": "1"])
+                == nil
+        )
+        #expect(
+            SystemdNotifier.watchdogInterval(environment: ["WATCHDOG_USEC": "1000", "WATCHDOG_PID": "x"])
+                == nil
+        )
     }
 }
