@@ -1,3 +1,4 @@
+import Glibc
 import NIOCore
 import Prometheus
 import Testing
@@ -87,6 +88,19 @@ struct MetricsServerTests {
         }
     }
 
+    @Test("serves on ::1 too", .enabled(if: ipv6LoopbackConfigured()))
+    func ipv6Loopback() async throws {
+        let server = try await MetricsServer.start(host: "::1", port: 0, registry: AgentMetrics().registry)
+        let port = try #require(server.localAddress.port)
+        let text = try await rawExchange(
+            port: port,
+            host: "::1",
+            request: "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        try await server.stop()
+        #expect(Response.parseAll(text).first?.status == 200)
+    }
+
     @Test("loopback addresses are accepted: all of 127.0.0.0/8 and ::1")
     func loopbackAccepted() throws {
         for host in ["127.0.0.1", "127.255.0.9", "::1"] {
@@ -97,4 +111,19 @@ struct MetricsServerTests {
             try MetricsServer.loopbackAddress(host: "::1", port: 70000)
         }
     }
+}
+
+/// Whether `lo` has ::1 (`/proc/net/if_inet6`); containers without IPv6 skip the ::1 test.
+func ipv6LoopbackConfigured() -> Bool {
+    guard let handle = fopen("/proc/net/if_inet6", "r") else { return false }
+    defer { fclose(handle) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, Int32(line.count), handle) != nil {
+        if line.withUnsafeBufferPointer({ String(cString: $0.baseAddress!) }).hasPrefix(
+            String(repeating: "0", count: 31) + "1"
+        ) {
+            return true
+        }
+    }
+    return false
 }
