@@ -42,6 +42,7 @@ static void child_close_others(void) {
 static void child(const char *path, char *const argv[], char *const envp[], int out_fd, int status_fd,
                   pid_t parent) {
     if (setpgid(0, 0) != 0) child_fail(status_fd, errno);
+    // EINVAL: a kernel before 4.3, which has no ambient capabilities to clear.
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
         child_fail(status_fd, errno);
     if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) != 0) child_fail(status_fd, errno);
@@ -49,7 +50,7 @@ static void child(const char *path, char *const argv[], char *const envp[], int 
 
     struct sigaction dfl = {0};
     dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);  // fails harmlessly for KILL/STOP/RT
+    for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, NULL);  // fails harmlessly for KILL, STOP and glibc's internal signals
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
