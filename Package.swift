@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: NATS (issue 2)
@@ -88,7 +89,12 @@ let package = Package(
         // MARK: Agent (issue 5)
         /// The agent: its configuration (the seed's format plus VIPs, announcements, scripts, health checks,
         /// tracked interfaces, metrics) and the daemon wiring the election to the VIPs.
-        .target(name: "Agent", dependencies: ["Cluster", "Election", "NATSClient", "JetStream", "VIP", "VIPWire", "Capabilities", logging]),
+        .target(
+            name: "Agent",
+            dependencies: [
+                "Cluster", "Election", "NATSClient", "JetStream", "VIP", "VIPWire", "Capabilities", "AgentScripts",
+                "SystemdNotify", "ClusterMetrics", logging,
+            ]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Cluster"]),
         /// The `swift-cluster` command: the daemon and the operator's commands.
         .executableTarget(
@@ -97,5 +103,23 @@ let package = Package(
                 "Agent", "Cluster", "Election", "NATSClient", "JetStream", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]),
+        // MARK: Agent services (issue 5)
+        /// The sd_notify protocol spoken directly on the NOTIFY_SOCKET datagram socket (no libsystemd).
+        .target(name: "SystemdNotify"),
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
+        /// fork/exec of scripts in C: own process group, no ambient capabilities, output pipe, nothing else open.
+        .target(name: "CSpawn"),
+        /// Notify scripts (master/backup/fault) and health checks with fall/rise, run off the concurrency pool.
+        .target(name: "AgentScripts", dependencies: ["CSpawn"]),
+        .testTarget(name: "AgentScriptsTests", dependencies: ["AgentScripts", "CLibCap"]),
+        /// The agent's Prometheus metrics and a loopback-only `GET /metrics` endpoint (NIOHTTP1).
+        .target(
+            name: "ClusterMetrics",
+            dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), nioCore, nioPosix,
+            ]
+        ),
+        .testTarget(name: "ClusterMetricsTests", dependencies: ["ClusterMetrics", nioCore, nioPosix]),
     ]
 )
