@@ -70,9 +70,15 @@ extension Daemon {
         let manager: Manager
         do {
             let box = DaemonBox()
+            let services = AgentServices()
             options.statusDetails = { box.details() }
-            manager = try Manager(options: options, hooks: AgentHooks(box: box), leadershipGuard: holder)
-            let daemon = Daemon(config: config, configPath: configPath, holder: holder, monitor: monitor, manager: manager)
+            let election = config.cluster.electionConfig
+            let guardian = DaemonGuard(
+                holder: holder, metrics: services.metrics, validity: election.leaseTTL - election.safetyMargin)
+            manager = try Manager(options: options, hooks: AgentHooks(box: box), leadershipGuard: guardian)
+            let daemon = Daemon(
+                config: config, configPath: configPath, holder: holder, monitor: monitor, manager: manager,
+                services: services)
             box.daemon = daemon
             return daemon
         } catch {
@@ -127,32 +133,40 @@ final class DaemonBox: @unchecked Sendable {
 
     func details() -> NodeStatusDetails {
         guard let daemon else { return NodeStatusDetails() }
+        let health = daemon.healthStates
         return NodeStatusDetails(
-            vips: daemon.holder.isHolding ? daemon.holder.addresses : [], notEligibleBecause: daemon.notEligibleBecause)
+            vips: daemon.holder.isHolding ? daemon.holder.addresses : [], notEligibleBecause: daemon.notEligibleBecause,
+            health: health.isEmpty ? nil : health)
     }
 }
 
-/// The agent's hooks: logging now; notify scripts, sd_notify and metrics hang off these.
+/// The agent's hooks: log each change, then update notify scripts, sd_notify and metrics.
 struct AgentHooks: ClusterHooks {
     let box: DaemonBox
 
     func onBecomeLeader(epoch: UInt64) async throws {
         AgentLogHandler.write(.notice, "became leader at epoch \(epoch)")
+        await box.daemon?.stateChanged()
     }
 
     func onLoseLeadership() async throws {
         AgentLogHandler.write(.notice, "no longer leader")
+        await box.daemon?.stateChanged()
     }
 
     func onLeaderChange(nodeId: String?, epoch: UInt64?) async throws {
         AgentLogHandler.write(.info, "leader is now \(nodeId ?? "nobody")\(epoch.map { " (epoch \($0))" } ?? "")")
+        box.daemon?.services.metrics.recordLeaderChange()
+        await box.daemon?.stateChanged()
     }
 
     func onNATSReconnect() async throws {
         AgentLogHandler.write(.notice, "NATS connection restored")
+        await box.daemon?.stateChanged()
     }
 
     func onNATSDisconnect(error: (any Error)?) async throws {
         AgentLogHandler.write(.warning, "NATS connection lost\(error.map { ": \($0)" } ?? "")")
+        await box.daemon?.stateChanged()
     }
 }

@@ -26,6 +26,7 @@ public final class Daemon: Sendable {
     /// The node's manager.
     public let manager: Manager
     let monitor: NetlinkMonitor
+    let services: AgentServices
     let state: Mutex<DaemonState>
     let logger = Logger(label: "swift-cluster")
 
@@ -37,8 +38,12 @@ public final class Daemon: Sendable {
         var eligible = true
     }
 
-    init(config: AgentConfig, configPath: String?, holder: VIPHolder, monitor: NetlinkMonitor, manager: Manager) {
+    init(
+        config: AgentConfig, configPath: String?, holder: VIPHolder, monitor: NetlinkMonitor, manager: Manager,
+        services: AgentServices
+    ) {
         self.configPath = configPath
+        self.services = services
         self.holder = holder
         self.monitor = monitor
         self.manager = manager
@@ -61,25 +66,32 @@ public final class Daemon: Sendable {
         await updateEligibility(source: "interfaces", reasons: state.withLock { $0.interfaces.problems })
         // Not before the maintenance flags are read: a node in maintenance must not grab the lease at start.
         await updateEligibility(source: "maintenance", reasons: ["maintenance flags not read yet"])
+        await startServices()
         let monitoring = Task { await watchNetwork() }
         let joining = Task {
             await joinUntilConnected()
+            services.tellSystemd { try $0.ready(status: "joined cluster \(config.cluster.clusterId)") }
+            await stateChanged()
             if let connection = await manager.node.natsConnection { await watchMaintenance(connection: connection) }
         }
         var status: Int32 = 0
         for await signal in signals {
             logger.notice("\(SignalWatcher.name(signal)) received")
             if signal == SIGHUP {
-                reload()
+                services.tellSystemd { try $0.reloading() }
+                await reload()
+                services.tellSystemd { try $0.ready() }
                 continue
             }
             break
         }
+        services.tellSystemd { try $0.stopping() }
         joining.cancel()
         monitoring.cancel()
         let wasLeader = await manager.node.isLeader
         await manager.leave()
         holder.removeAll(why: "shutting down")
+        await stopServices()
         logger.notice("stopped\(wasLeader ? " (handed over leadership)" : "")")
         status = 0
         return status
@@ -141,6 +153,7 @@ public final class Daemon: Sendable {
             return (eligible != state.eligible, eligible, all)
         }
         guard changed else { return }
+        defer { Task { await stateChanged() } }
         if eligible {
             logger.notice("eligible again: contending for leadership")
         } else {
@@ -155,7 +168,7 @@ public final class Daemon: Sendable {
     }
 
     /// SIGHUP: re-reads the file; applies tracked interfaces live, names what needs a restart.
-    func reload() {
+    func reload() async {
         guard let configPath else { return }
         let fresh: AgentConfig
         do {
@@ -180,8 +193,9 @@ public final class Daemon: Sendable {
             state.interfaces = InterfaceTracker(required: state.config.requiredInterfaces, links: links)
         }
         logger.notice(
-            "reloaded \(configPath): trackInterfaces applied\(restart.isEmpty ? "" : "; changes to \(restart.joined(separator: ", ")) need a restart")")
-        Task { await updateEligibility(source: "interfaces", reasons: state.withLock { $0.interfaces.problems }) }
+            "reloaded \(configPath): trackInterfaces, notify and healthChecks applied\(restart.isEmpty ? "" : "; changes to \(restart.joined(separator: ", ")) need a restart")")
+        await updateEligibility(source: "interfaces", reasons: state.withLock { $0.interfaces.problems })
+        if fresh.healthChecks != old.healthChecks { await startHealthChecks(fresh.healthChecks) }
     }
 }
 
