@@ -367,7 +367,10 @@ tb_announce() {
     if [[ $addr == *:* ]]; then
         tb_exec "$host" python3 "$here/unsolicited_na.py" eth0 "$addr"
     elif arping --help 2>&1 | grep -q Habets; then
-        tb_exec "$host" arping -q -U -c 1 -i eth0 "$addr" >/dev/null
+        # Habets arping: -U alone would send "tell <primary address>"; -S makes it a true GARP
+        # (who-has ADDR tell ADDR). It exits 1 when nobody answers, which is normal for a GARP.
+        tb_exec "$host" arping -q -U -S "$addr" -c 1 -w 0.01 -i eth0 "$addr"
+        (($? <= 1))
     else
         tb_exec "$host" arping -q -U -c 1 -I eth0 "$addr"
     fi
