@@ -141,14 +141,16 @@ _tb_build() {
     _tb_add_ns cl && _tb_cable cl
 }
 
-# tb_spawn HOST NAME cmd…: start cmd in the background on HOST, track its PID as NAME, log to the run dir.
+# tb_spawn HOST NAME cmd…: start cmd in the background on HOST, track its PID as NAME; stderr (and stdout,
+# unless TB_STDOUT names a file for it) goes to $(tb_dir)/log/NAME.log.
 tb_spawn() {
     _tb_require || return 1
-    local host=$1 name=$2 dir pid
+    local host=$1 name=$2 dir pid out
     shift 2
     dir=$(tb_dir)
+    out=${TB_STDOUT:-$dir/log/$name.log}
     [[ -e $dir/pids/$name ]] && { _tb_err "tb_spawn: '$name' already running"; return 1; }
-    ip netns exec "sc-$SC_RUN-$host" "$@" >>"$dir/log/$name.log" 2>&1 </dev/null &
+    ip netns exec "sc-$SC_RUN-$host" "$@" >>"$out" 2>>"$dir/log/$name.log" </dev/null &
     pid=$!
     echo "$pid sc-$SC_RUN-$host" >"$dir/pids/$name"
 }
