@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # selftest.sh — proves the testbed works on this machine (needs root, nats-server, arping, python3).
 #
-# Usage: sudo Tests/testbed/selftest.sh          (exit 0 = every check passed; ~10 s)
+# Usage: sudo Tests/testbed/selftest.sh          (exit 0 = every check passed; ~20 s)
 #
 # It builds a fresh 3-host run, then checks, in order:
 #   1. NATS: one JetStream server in the lan namespace; n1 connects to 198.18.0.1:4222 and reads INFO;
@@ -12,7 +12,10 @@
 #      The probe must see n1 then n2, exactly one answerer change, a bounded silence, no dual answers.
 #   3. The same for the IPv6 VIP 2001:db8:18::100/64, moved from n2 to n3 with an unsolicited NA.
 #   4. tb_vip_holders names exactly the expected host at each step.
-#   5. After tb_down: no sc-RUN-* namespace, no run directory, no process the run started.
+#   5. The dual detector fires: the VIP on n1 and n2 at once, announced alternately, shows up in the
+#      probe's "dual" list (and tb_vip_holders prints both); a SIGUSR1 mark is recorded.
+#   6. Faults: tb_isolate/tb_heal, tb_partition/tb_unpartition, tb_link_down/tb_link_up on n1, seen by ping.
+#   7. After tb_down: no sc-RUN-* namespace, no run directory, no process the run started.
 # Measured silences are printed; the probes' JSON summaries are printed on failure.
 
 set -uo pipefail
@@ -122,14 +125,75 @@ elif l["ms"] > bound: problems.append(f"silence {l['ms']} ms > {bound} ms")
 if s["trailing_silence_ms"] is None or s["trailing_silence_ms"] > 100: problems.append("no replies at the end")
 for p in problems: print("selftest:   " + p, file=sys.stderr)
 if problems: sys.exit(1)
-move = s["marks"][0]["t_ms"] if s["marks"] else None
+move, done = (s["marks"][0]["t_ms"], s["marks"][1]["t_ms"]) if len(s["marks"]) == 2 else (None, None)
 print(f"selftest: ok: {s['target']} moved {old} -> {new}: silence {l['ms']} ms "
-      f"({l['start_ms']} -> {l['end_ms']} ms, move started at {move} ms), sent {s['sent']} "
+      f"({l['start_ms']} -> {l['end_ms']} ms; by hand: del at {move} ms, announce done at {done} ms), sent {s['sent']} "
       f"received {s['received']} lost {s['lost']}, rtt p50 {s['rtt_ms']['p50']} ms p99 {s['rtt_ms']['p99']} ms, "
       f"changes {len(s['changes'])}, dual {len(s['dual'])}")
 EOF
     tb_vip_del "$to" "$vip"
     expect_holders "$vip" ""
+}
+
+# reachable FROM ADDR: one ping answered within 1 s.
+reachable() { tb_exec "$1" ping -q -c 1 -W 1 "$2" >/dev/null 2>&1; }
+# reachable_soon FROM ADDR: answered within 3 s (a port that just came up may need a moment).
+reachable_soon() {
+    local deadline=$((SECONDS + 3))
+    until reachable "$1" "$2"; do ((SECONDS < deadline)) || return 1; done
+}
+
+check_faults() {
+    reachable cl 198.18.0.11 || fail "client cannot ping n1 before any fault"
+    tb_isolate n1
+    reachable cl 198.18.0.11 && fail "n1 still reachable after tb_isolate"
+    tb_exec n1 ip link show eth0 | grep -q NO-CARRIER || fail "n1's eth0 should lose carrier when isolated"
+    tb_heal n1
+    reachable_soon cl 198.18.0.11 || fail "n1 unreachable after tb_heal"
+    pass "tb_isolate/tb_heal n1 (n1's eth0 loses carrier while isolated)"
+    tb_partition n1
+    reachable cl 198.18.0.11 && fail "n1 still reachable after tb_partition"
+    tb_exec n1 ip link show eth0 | grep -q LOWER_UP || fail "n1's eth0 should keep carrier when partitioned"
+    tb_unpartition n1
+    reachable_soon cl 198.18.0.11 || fail "n1 unreachable after tb_unpartition"
+    pass "tb_partition/tb_unpartition n1 (carrier stays up)"
+    tb_link_down n1
+    reachable cl 198.18.0.11 && fail "n1 still reachable after tb_link_down"
+    tb_link_up n1
+    reachable_soon cl 198.18.0.11 || fail "n1 unreachable over IPv4 after tb_link_up"
+    reachable_soon cl 2001:db8:18::11 || fail "n1 unreachable over IPv6 after tb_link_up"
+    pass "tb_link_down/tb_link_up n1 (IPv4 and IPv6 back)"
+}
+
+# check_dual_detector: the VIP on n1 and n2 at once, announced alternately; the probe must report
+# dual answers, tb_vip_holders both hosts, and a SIGUSR1 mark must show up.
+check_dual_detector() {
+    local vip=198.18.0.100 out="$work/probe-dual.json" pid
+    tb_vip_add n1 "$vip" && tb_vip_add n2 "$vip" || fail "could not add $vip on n1 and n2"
+    expect_holders "$vip" "n1 n2"
+    tb_announce n1 "$vip"
+    TB_STDOUT=$out tb_spawn cl probe-dual python3 "$here/udp_probe.py" "$vip" --duration 30 || fail "probe"
+    pid=$(tb_pid probe-dual)
+    sleep 0.6
+    kill -USR1 "$pid"
+    tb_announce n2 "$vip"
+    sleep 0.3
+    tb_announce n1 "$vip"
+    sleep 0.3
+    tb_announce n2 "$vip"
+    sleep 0.3
+    tb_stop probe-dual TERM
+    tb_vip_del n1 "$vip" && tb_vip_del n2 "$vip"
+    python3 - "$out" <<'EOF' || { cat "$out" >&2; fail "dual-holder detection"; }
+import json, sys
+s = json.load(open(sys.argv[1]))
+kinds = sorted({d["kind"] for d in s["dual"]})
+marks = [m["label"] for m in s["marks"]]
+ok = kinds and marks == ["SIGUSR1 #1"] and len(s["changes"]) >= 2
+print(f"selftest: {'ok' if ok else 'FAIL'}: two holders announced alternately: changes "
+      f"{[(c['from'], c['to']) for c in s['changes']]}, dual kinds {kinds} ({len(s['dual'])} entries), marks {marks}")
+sys.exit(0 if ok else 1)
+EOF
 }
 
 check_teardown() {
@@ -154,6 +218,8 @@ main() {
     start_responders
     move_vip 198.18.0.100 n1 n2
     move_vip 2001:db8:18::100 n2 n3
+    check_dual_detector
+    check_faults
     check_teardown
     echo "selftest: PASS"
 }
