@@ -50,6 +50,8 @@ check: deps
 	@# starves the few concurrency threads and turns timing margins into flakes.
 	@# A hung test fails the run after 30 minutes instead of eating the whole CI budget.
 	timeout --kill-after=30 1800 $(SWIFT) test --skip-build --no-parallel
+	@# The agent end to end: the real binary on a namespace LAN (three hosts, a client, nats-server).
+	timeout --kill-after=30 600 bash Tests/e2e/agent_e2e.sh "$$($(SWIFT) build --show-bin-path)/swift-cluster"
 
 test: check
 
