@@ -12,7 +12,7 @@ PY_PACKAGES := nats-py==2.16.0
 
 export SC_PYTHON := $(PYTHON)
 
-.PHONY: all build check test deps apt-deps py-deps bench-nats bench-vip bench-election clean
+.PHONY: all build check test demo deps apt-deps py-deps bench-nats bench-vip bench-election clean
 
 all: build
 
@@ -54,6 +54,12 @@ check: deps
 	timeout --kill-after=30 600 bash Tests/e2e/agent_e2e.sh "$$($(SWIFT) build --show-bin-path)/swift-cluster"
 
 test: check
+
+## demo: a three-host cluster in network namespaces with a local NATS server and a client probing the VIP:
+## election, graceful handover and host crash, with the outage the client saw (root).
+demo: deps
+	$(SWIFT) build --product swift-cluster
+	bash Tests/e2e/demo.sh "$$($(SWIFT) build --show-bin-path)/swift-cluster"
 
 ## bench-nats: the Swift NATS client side by side with nats-py on a local nats-server (release build).
 bench-nats: deps
