@@ -180,6 +180,41 @@ echo "        (new holder after $NEW ms, TTL $TTL_MS ms)"
 check "not before the lease could have expired" test "$NEW" -ge $((TTL_MS - HEARTBEAT_MS - 700))
 tb_heal "$L"
 
+phase "service manager, logs, metrics, reload"
+agent_stop n1 TERM
+write_config n1 '"metrics": { "listen": "127.0.0.1:9464" }'
+tb_spawn n1 sd-listener python3 -c '
+import os, socket, sys
+path = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+os.chmod(path, 0o666)
+with open(sys.argv[2], "a") as log:
+    while True:
+        log.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+        log.flush()
+' "$DIR/sd.sock" "$DIR/sd.log"
+wait_for 2000 test -S "$DIR/sd.sock"
+tb_spawn n1 agent-n1 env NOTIFY_SOCKET="$DIR/sd.sock" WATCHDOG_USEC=400000 JOURNAL_STREAM=8:1 "$SC" daemon -c "$DIR/n1.json"
+check "sd_notify: READY=1 once joined" wait_for 5000 grep -q "READY=1" "$DIR/sd.log"
+check "sd_notify: STATUS= with role, leader and epoch" wait_for 2000 grep -qE "STATUS=(PRIMARY|PASSIVE); leader n[0-9], epoch [0-9]+" "$DIR/sd.log"
+watchdogs() { (($(grep -c "WATCHDOG=1" "$DIR/sd.log") >= 3)); }
+check "sd_notify: WATCHDOG=1 every half WATCHDOG_USEC" wait_for 3000 watchdogs
+check "under systemd (JOURNAL_STREAM) log lines carry a syslog priority" grep -qE "^<[0-7]>" "$DIR/log/agent-n1.log"
+metrics() {
+    tb_exec n1 python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9464/metrics", timeout=2).read().decode())' 2>/dev/null
+}
+metrics_ok() { local m; m=$(metrics) && [[ $m == *"swift_cluster_leader "* && $m == *"swift_cluster_epoch "* && $m == *"swift_cluster_nats_connected 1"* ]]; }
+check "the metrics endpoint serves role, epoch and NATS state" wait_for 3000 metrics_ok
+write_config n1 '"metrics": { "listen": "127.0.0.1:9464" }, "trackInterfaces": ["dummy9"]'
+kill -HUP "$(agent_pid n1)"
+check "SIGHUP applies trackInterfaces: a missing tracked interface makes n1 not eligible" wait_for 3000 not_eligible n1
+write_config n1 '"metrics": { "listen": "127.0.0.1:9464" }'
+kill -HUP "$(agent_pid n1)"
+check "and removing it again makes n1 eligible" wait_for 3000 eligible n1
+check "SIGHUP says what needs a restart" grep -q "reloaded" "$DIR/log/agent-n1.log"
+check "shell completions for bash, zsh and fish" bash -c "'$SC' --generate-completion-script bash | grep -q swift-cluster && '$SC' --generate-completion-script zsh | grep -q swift-cluster && '$SC' --generate-completion-script fish | grep -q swift-cluster"
+
 phase "bad configurations"
 bad() {
     local name=$1 text=$2 expect=$3 out status
