@@ -9,7 +9,8 @@
 #      cluster (4222-4224) elects a JetStream meta leader and n2 reads INFO from 198.18.0.1:4223.
 #   2. IPv4 VIP moved by hand: 198.18.0.100/24 on n1, responders on n1..n3, the probe in the client;
 #      after ~2 s the VIP is deleted on n1, added on n2 and announced by a gratuitous ARP from n2.
-#      The probe must see n1 then n2, exactly one answerer change, a bounded silence, no dual answers.
+#      The probe must see n1 then n2, exactly one answerer change, a bounded silence, no dual answers,
+#      and the client's neighbour table must hold n2's MAC for the VIP.
 #   3. The same for the IPv6 VIP 2001:db8:18::100/64, moved from n2 to n3 with an unsolicited NA.
 #   4. tb_vip_holders names exactly the expected host at each step.
 #   5. The dual detector fires: the VIP on n1 and n2 at once, announced alternately, shows up in the
@@ -23,7 +24,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=testbed.sh
 source "$here/testbed.sh"
 
-MAX_SILENCE_MS=${MAX_SILENCE_MS:-500} # bound on the hand move's client-observed outage
+# Bounds on the hand move's client-observed outage. The move is three separate processes (ip, ip, arping
+# or the Python NA helper), so the bound is loose; the measured value is printed.
+MAX_SILENCE_MS=${MAX_SILENCE_MS:-500}
+MAX_SILENCE6_MS=${MAX_SILENCE6_MS:-1000}
 unset SC_RUN
 work=$(mktemp -d /tmp/sc-selftest.XXXXXX)
 
@@ -94,7 +98,8 @@ expect_holders() {
 # move_vip ADDR FROM TO: probe the VIP while moving it by hand; check the probe's summary.
 move_vip() {
     local vip=$1 from=$2 to=$3 name="probe-${1//[:.]/-}" out="$work/probe-${1//[:.]/-}.json"
-    local events="$work/events-$name"
+    local events="$work/events-$name" bound=$MAX_SILENCE_MS
+    [[ $vip == *:* ]] && bound=$MAX_SILENCE6_MS
     tb_vip_add "$from" "$vip" || fail "could not add $vip on $from"
     tb_announce "$from" "$vip" || fail "announce $vip from $from"
     expect_holders "$vip" "$from"
@@ -108,8 +113,10 @@ move_vip() {
     echo "@$(date +%s.%N) announced on $to" >>"$events"
     expect_holders "$vip" "$to"
     sleep 1.5
+    [[ $(tb_client_neigh "$vip") == "$(tb_mac "$to")" ]] \
+        || fail "client's neighbour entry for $vip is '$(tb_client_neigh "$vip")', not $to's MAC $(tb_mac "$to")"
     tb_stop "$name" TERM
-    python3 - "$out" "$from" "$to" "$MAX_SILENCE_MS" <<'EOF' || { cat "$out" >&2; fail "probe checks for $vip"; }
+    python3 - "$out" "$from" "$to" "$bound" <<'EOF' || { cat "$out" >&2; fail "probe checks for $vip"; }
 import json, sys
 path, old, new, bound = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 s = json.load(open(path))
