@@ -3,7 +3,7 @@
 #
 # Usage: sudo Tests/testbed/selftest.sh          (exit 0 = every check passed; ~20 s)
 #
-# It builds a fresh 3-host run, then checks, in order:
+# It runs the probe's analysis unit tests (test_udp_probe.py), builds a fresh 3-host run, then checks:
 #   1. NATS: one JetStream server in the lan namespace; n1 connects to 198.18.0.1:4222 and reads INFO;
 #      tb_nats_isolate makes that connect fail, tb_nats_heal makes it work again; then a three-server
 #      cluster (4222-4224) elects a JetStream meta leader and n2 reads INFO from 198.18.0.1:4223.
@@ -219,6 +219,9 @@ check_teardown() {
 
 main() {
     preflight
+    PYTHONDONTWRITEBYTECODE=1 python3 "$here/test_udp_probe.py" 2>"$work/unit.log" \
+        || { cat "$work/unit.log" >&2; fail "probe analysis unit tests"; }
+    pass "probe analysis unit tests ($(grep -o 'Ran [0-9]* tests' "$work/unit.log"))"
     tb_up 3 || fail "tb_up 3"
     pass "testbed run $SC_RUN up: $(ip netns list | grep -c "^sc-$SC_RUN-") namespaces"
     check_nats
