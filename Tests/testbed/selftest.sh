@@ -6,7 +6,8 @@
 # It runs the probe's analysis unit tests (test_udp_probe.py), builds a fresh 3-host run, then checks:
 #   1. NATS: one JetStream server in the lan namespace; n1 connects to 198.18.0.1:4222 and reads INFO;
 #      tb_nats_isolate makes that connect fail, tb_nats_heal makes it work again; then a three-server
-#      cluster (4222-4224) elects a JetStream meta leader and n2 reads INFO from 198.18.0.1:4223.
+#      cluster (4222-4224) elects a JetStream meta leader, n2 reads INFO from 198.18.0.1:4223, and n1
+#      creates an R3 KV-style stream (raw NATS protocol) through 198.18.0.1:4224.
 #   2. IPv4 VIP moved by hand: 198.18.0.100/24 on n1, responders on n1..n3, the probe in the client;
 #      after ~2 s the VIP is deleted on n1, added on n2 and announced by a gratuitous ARP from n2.
 #      The probe must see n1 then n2, exactly one answerer change, a bounded silence, no dual answers,
@@ -56,6 +57,35 @@ nats_info() {
     tb_exec "$1" timeout 2 bash -c "exec 3<>/dev/tcp/198.18.0.1/$2 && head -c 4 <&3" 2>/dev/null
 }
 
+# js_create_r3 HOST PORT: from HOST, create an R3 KV-style stream over the raw NATS protocol; prints
+# "leader=<server> replicas=<n>" or the server's error.
+js_create_r3() {
+    tb_exec "$1" timeout 10 python3 - "$2" <<'EOF'
+import json, socket, sys
+s = socket.create_connection(("198.18.0.1", int(sys.argv[1])), timeout=8)
+f = s.makefile("rb")
+f.readline()  # INFO
+cfg = {"name": "KV_selftest", "subjects": ["$KV.selftest.>"], "num_replicas": 3, "max_msgs_per_subject": 1,
+       "storage": "file", "allow_rollup_hdrs": True, "deny_delete": True}
+body = json.dumps(cfg).encode()
+s.sendall(b'CONNECT {"verbose":false,"headers":true}\r\nSUB _INBOX.st 1\r\n'
+          + b"PUB $JS.API.STREAM.CREATE.KV_selftest _INBOX.st %d\r\n" % len(body) + body + b"\r\n")
+while True:
+    line = f.readline()
+    if line.startswith(b"PING"):
+        s.sendall(b"PONG\r\n")
+    elif line.startswith(b"MSG"):
+        reply = json.loads(f.read(int(line.split()[-1]) + 2))
+        break
+    elif not line or line.startswith(b"-ERR"):
+        sys.exit(f"no reply: {line!r}")
+if "error" in reply:
+    sys.exit(f"error: {reply['error']}")
+cluster = reply.get("cluster", {})
+print(f"leader={cluster.get('leader')} replicas={1 + len(cluster.get('replicas', []))}")
+EOF
+}
+
 check_nats() {
     tb_nats_start || fail "nats-server did not become healthy"
     [[ $(nats_info n1 4222) == INFO ]] || fail "n1 could not connect to 198.18.0.1:4222"
@@ -70,6 +100,10 @@ check_nats() {
     tb_nats_cluster_start || fail "NATS cluster did not elect a JetStream meta leader"
     [[ $(nats_info n2 4223) == INFO ]] || fail "n2 could not connect to 198.18.0.1:4223"
     pass "3-server NATS cluster up with a meta leader in $((SECONDS - t0)) s; n2 connects to :4223"
+    local r3
+    r3=$(js_create_r3 n1 4224) || fail "could not create an R3 stream: $r3"
+    [[ $r3 == *replicas=3 ]] || fail "R3 stream has the wrong replica count: $r3"
+    pass "R3 KV-style stream created from n1 via :4224 ($r3)"
     tb_nats_stop
 }
 
