@@ -35,6 +35,7 @@
 #       run's own namespaces, then deletes exactly the namespaces the run created.
 # VIP: tb_vip_add/tb_vip_del HOST ADDR, tb_announce HOST ADDR (gratuitous ARP / unsolicited NA),
 #       tb_vip_holders ADDR (who has it: must be at most one), tb_client_neigh ADDR, tb_mac HOST.
+# tb_status prints the run's namespaces, tracked processes and VIP holders.
 
 # The VIPs of the layout, for callers' convenience.
 TB_VIP4=198.18.0.100
@@ -204,7 +205,11 @@ tb_down() {
     _tb_require || return 1
     local dir f ns pid
     dir=$(tb_dir)
-    [[ -d $dir ]] || return 0
+    if [[ ! -d $dir ]]; then
+        ip netns list | grep -q "^sc-$SC_RUN-" &&
+            _tb_err "run dir $dir is gone but namespaces sc-$SC_RUN-* exist; not touching them (ip netns del by hand)"
+        return 0
+    fi
     for f in "$dir"/pids/*; do [[ -e $f ]] && tb_stop "$(basename "$f")"; done
     while read -r ns; do
         [[ $ns == "sc-$SC_RUN-"* && -e /run/netns/$ns ]] || continue
@@ -389,6 +394,23 @@ tb_mac() { tb_exec "$1" cat /sys/class/net/eth0/address; }
 # check that a gratuitous ARP moved the VIP: [[ $(tb_client_neigh $TB_VIP4) == $(tb_mac n2) ]].
 tb_client_neigh() {
     _tb_ip "$(tb_ns cl)" neigh show "$1" dev eth0 | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}'
+}
+
+# tb_status: the run's namespaces, tracked processes (alive or not) and who holds the layout's VIPs.
+tb_status() {
+    local dir f pid ns state
+    dir=$(tb_dir) || return 1
+    [[ -d $dir ]] || { _tb_err "no testbed for run $SC_RUN"; return 1; }
+    echo "run $SC_RUN ($dir): namespaces $(tr '\n' ' ' <"$dir/namespaces")"
+    for f in "$dir"/pids/*; do
+        [[ -e $f ]] || continue
+        read -r pid ns <"$f"
+        state=gone
+        _tb_pid_in_ns "$pid" "$ns" && state=running
+        echo "  $(basename "$f"): pid $pid in $ns, $state"
+    done
+    echo "  $TB_VIP4 on: $(tb_vip_holders "$TB_VIP4" | tr '\n' ' ')"
+    echo "  $TB_VIP6 on: $(tb_vip_holders "$TB_VIP6" | tr '\n' ' ')"
 }
 
 # ---------------------------------------------------------------------------------------------- CLI
