@@ -33,12 +33,16 @@
 # Processes: tb_spawn HOST NAME cmd… starts a tracked background process (log in the run dir);
 #       tb_stop NAME stops it. tb_down stops every tracked PID, then any leftover process inside the
 #       run's own namespaces, then deletes exactly the namespaces the run created.
+# VIP: tb_vip_add/tb_vip_del HOST ADDR, tb_announce HOST ADDR (gratuitous ARP / unsolicited NA),
+#       tb_vip_holders ADDR (who has it: must be at most one), tb_client_neigh ADDR, tb_mac HOST.
+# tb_status prints the run's namespaces, tracked processes and VIP holders.
 
-TB_VIP4=${TB_VIP4:-198.18.0.100}
-TB_VIP6=${TB_VIP6:-2001:db8:18::100}
+# The VIPs of the layout, for callers' convenience.
+TB_VIP4=198.18.0.100
+TB_VIP6=2001:db8:18::100
+_TB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 _tb_err() { echo "testbed: $*" >&2; }
-_tb_die() { _tb_err "$*"; return 1; }
 
 # _tb_require: the run id is set and well formed.
 _tb_require() {
@@ -201,7 +205,11 @@ tb_down() {
     _tb_require || return 1
     local dir f ns pid
     dir=$(tb_dir)
-    [[ -d $dir ]] || return 0
+    if [[ ! -d $dir ]]; then
+        ip netns list | grep -q "^sc-$SC_RUN-" &&
+            _tb_err "run dir $dir is gone but namespaces sc-$SC_RUN-* exist; not touching them (ip netns del by hand)"
+        return 0
+    fi
     for f in "$dir"/pids/*; do [[ -e $f ]] && tb_stop "$(basename "$f")"; done
     while read -r ns; do
         [[ $ns == "sc-$SC_RUN-"* && -e /run/netns/$ns ]] || continue
@@ -270,6 +278,8 @@ _tb_nats_launch() {
 }
 
 # tb_nats_start [PORT]: one JetStream server in the lan namespace, waits (≤ 10 s) until /healthz is ok.
+# Once instance 1 has a config (an earlier start, or the cluster), it is started again from that config
+# and store, whatever PORT says.
 tb_nats_start() {
     local port=${1:-4222}
     [[ -e $(tb_dir)/nats/1/nats.conf ]] || _tb_nats_conf 1 "$port" || return 1
@@ -364,10 +374,9 @@ tb_vip_del() { _tb_ip "$(tb_ns "$1")" addr del "$(_tb_vip_prefix "$2")" dev eth0
 # tb_announce HOST ADDR: tell the LAN that ADDR now lives at HOST's eth0 MAC: one gratuitous ARP for
 # IPv4 (arping, Habets or iputils flavour), one unsolicited neighbour advertisement for IPv6.
 tb_announce() {
-    local host=$1 addr=$2 here
-    here=$(dirname "${BASH_SOURCE[0]}")
+    local host=$1 addr=$2
     if [[ $addr == *:* ]]; then
-        tb_exec "$host" python3 "$here/unsolicited_na.py" eth0 "$addr"
+        tb_exec "$host" python3 "$_TB_HERE/unsolicited_na.py" eth0 "$addr"
     elif arping --help 2>&1 | grep -q Habets; then
         # Habets arping: -U alone would send "tell <primary address>"; -S makes it a true GARP
         # (who-has ADDR tell ADDR). It exits 1 when nobody answers, which is normal for a GARP.
@@ -376,6 +385,32 @@ tb_announce() {
     else
         tb_exec "$host" arping -q -U -c 1 -I eth0 "$addr"
     fi
+}
+
+# tb_mac HOST: the MAC of HOST's eth0.
+tb_mac() { tb_exec "$1" cat /sys/class/net/eth0/address; }
+
+# tb_client_neigh ADDR: the MAC the client's neighbour table holds for ADDR (empty if none), e.g. to
+# check that a gratuitous ARP moved the VIP: [[ $(tb_client_neigh $TB_VIP4) == $(tb_mac n2) ]].
+tb_client_neigh() {
+    _tb_ip "$(tb_ns cl)" neigh show "$1" dev eth0 | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1)}'
+}
+
+# tb_status: the run's namespaces, tracked processes (alive or not) and who holds the layout's VIPs.
+tb_status() {
+    local dir f pid ns state
+    dir=$(tb_dir) || return 1
+    [[ -d $dir ]] || { _tb_err "no testbed for run $SC_RUN"; return 1; }
+    echo "run $SC_RUN ($dir): namespaces $(tr '\n' ' ' <"$dir/namespaces")"
+    for f in "$dir"/pids/*; do
+        [[ -e $f ]] || continue
+        read -r pid ns <"$f"
+        state=gone
+        _tb_pid_in_ns "$pid" "$ns" && state=running
+        echo "  $(basename "$f"): pid $pid in $ns, $state"
+    done
+    echo "  $TB_VIP4 on: $(tb_vip_holders "$TB_VIP4" | tr '\n' ' ')"
+    echo "  $TB_VIP6 on: $(tb_vip_holders "$TB_VIP6" | tr '\n' ' ')"
 }
 
 # ---------------------------------------------------------------------------------------------- CLI

@@ -66,6 +66,8 @@ def on_stop(signum, frame):
 
 def on_usr1(signum, frame):
     global usr1_count
+    if not t0_ns:
+        return  # not started yet
     usr1_count += 1
     marks.append({"t_ms": ms(time.monotonic_ns() - t0_ns), "label": f"SIGUSR1 #{usr1_count}", "source": "signal"})
 
