@@ -14,6 +14,7 @@ source "$HERE/lib.sh"
 
 TTL_MS=6000
 HEARTBEAT_MS=1000
+VIP6=2001:db8:18::100
 cleanup() { tb_down; }
 trap cleanup EXIT
 tb_up 3 >/dev/null || exit 1
@@ -60,6 +61,11 @@ PROBE=$(probe_for 1)
 check "the client reaches the VIP and only $L answers" python3 -c '
 import json, sys; s = json.loads(sys.argv[1]); hosts = set(s["per_host"])
 sys.exit(0 if s["received"] > 0 and hosts == {sys.argv[2]} and not s["dual"] else 1)' "$PROBE" "$L"
+holds_v6() { tb_vip_holders "$VIP6" | grep -qx "$1" && [[ $(tb_vip_holders "$VIP6" | wc -l) == 1 ]]; }
+check "the leader also holds the IPv6 VIP, and only it" wait_for 2000 holds_v6 "$L"
+PROBE6=$(tb_exec cl python3 "$E2E_HERE/../testbed/udp_probe.py" "$VIP6" --duration 0.5 --quiet)
+check "the client reaches the IPv6 VIP on $L" python3 -c '
+import json, sys; s = json.loads(sys.argv[1]); sys.exit(0 if s["received"] > 0 and set(s["per_host"]) == {sys.argv[2]} else 1)' "$PROBE6" "$L"
 MEMBERS=$(cli n1 members --json 2>/dev/null)
 check "members lists the three running nodes" python3 -c '
 import json, sys; m = json.loads(sys.argv[1]); sys.exit(0 if sorted(n["nodeId"] for n in m) == ["n1", "n2", "n3"] else 1)' "$MEMBERS"
@@ -80,7 +86,7 @@ phase "notify scripts"
 notify_env_ok() {
     local f=$DIR/notify/$L-MASTER.env
     [[ -e $f ]] && grep -qx "CLUSTER_ID=$CLUSTER" "$f" && grep -qx "NODE_ID=$L" "$f" && grep -qx "ROLE=PRIMARY" "$f" \
-        && grep -qx "LEADER=$L" "$f" && grep -qx "VIPS=$VIP/24" "$f" && grep -qE '^EPOCH=[1-9][0-9]*$' "$f"
+        && grep -qx "LEADER=$L" "$f" && grep -qx "VIPS=$VIP/24 $VIP6/64" "$f" && grep -qE '^EPOCH=[1-9][0-9]*$' "$f"
 }
 check "the leader's master script ran with CLUSTER_ID, NODE_ID, ROLE, EPOCH, LEADER, VIPS" wait_for 3000 notify_env_ok
 F=$(for h in n1 n2 n3; do [[ $h != "$L" ]] && echo "$h"; done | head -1)
@@ -239,6 +245,10 @@ MONITORS=$(for host in n1 n2 n3; do echo "$host=$DIR/log/mon-$host.log"; done)
 DUAL=$(python3 "$HERE/dual_check.py" "$VIP" "$DIR/allowed" $MONITORS)
 check "never two hosts held the VIP at once (kernel address events)" python3 -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if not s["overlaps"] and sum(s["holdings"].values()) >= 8 else 1)' "$DUAL"
 echo "        ($DUAL)"
+# shellcheck disable=SC2086
+DUAL6=$(python3 "$HERE/dual_check.py" "$VIP6" "$DIR/allowed" $MONITORS)
+check "never two hosts held the IPv6 VIP at once" python3 -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if not s["overlaps"] and sum(s["holdings"].values()) >= 8 else 1)' "$DUAL6"
+echo "        ($DUAL6)"
 
 echo "agent e2e: $E2E_PASS passed, $E2E_FAIL failed"
 ((E2E_FAIL == 0))
