@@ -64,6 +64,7 @@ extension AgentConfig {
 
     private mutating func readNATS(_ nats: ConfigReader) throws(ConfigError) {
         if let seed = try nats.string("nkeySeedFile"), !seed.isEmpty { nkeySeedFile = seed }
+        if let replicas = try nats.integer("bucketReplicas", in: 1...5) { bucketReplicas = Int(replicas) }
         if let tls = try nats.object("tls") {
             let files = TLSFiles(
                 ca: try tls.string("ca").flatMap { $0.isEmpty ? nil : $0 },

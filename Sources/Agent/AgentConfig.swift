@@ -46,6 +46,9 @@ public struct AgentConfig: Sendable, Equatable {
     public var trackInterfaces: [String]
     /// The Prometheus endpoint; `nil` (the default) for none.
     public var metricsListen: ListenAddress?
+    /// Replicas of the buckets when this node creates them (`nats.bucketReplicas`, 1–5; default 1). Use 3
+    /// on a 3-server NATS cluster so the lease survives the loss of a server.
+    public var bucketReplicas: Int = 1
 
     /// Creates a configuration with the agent's defaults around `cluster`.
     public init(cluster: ClusterConfig) {

@@ -64,6 +64,7 @@ extension Daemon {
 
         var options = NodeOptions(config: config.cluster, log: { AgentLogHandler.write(.info, $0) })
         options.nats.nkeySeed = nkeySeed
+        options.bucketReplicas = config.bucketReplicas
         if let tls = config.tls {
             options.nats.tls = TLSOptions(caFile: tls.ca, certificateFile: tls.cert, keyFile: tls.key)
         }

@@ -52,7 +52,8 @@ extension Daemon {
         var attempts = 0
         while !Task.isCancelled {
             do {
-                let kv = try await MaintenanceFlag.open(JetStreamContext(connection: connection), clusterId: clusterId)
+                let kv = try await MaintenanceFlag.open(
+                    JetStreamContext(connection: connection), clusterId: clusterId, replicas: config.bucketReplicas)
                 let watcher = try await kv.watch(keys: ">")
                 var flags: [String: MaintenanceFlag] = [:]
                 var ready = false

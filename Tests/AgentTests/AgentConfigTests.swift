@@ -31,7 +31,7 @@ import Testing
 
     @Test func everyAgentKeyIsRead() throws {
         let config = try parse(#"""
-            { "clusterId": "c", "nats": { "servers": ["tls://n:4222"], "nkeySeedFile": "/etc/sc/seed",
+            { "clusterId": "c", "nats": { "servers": ["tls://n:4222"], "nkeySeedFile": "/etc/sc/seed", "bucketReplicas": 3,
                 "tls": { "ca": "/etc/sc/ca.pem", "cert": "/etc/sc/c.pem", "key": "/etc/sc/k.pem" } },
               "vip": { "address": "198.18.0.100", "interface": "eth0" },
               "vips": [ { "address": "2001:db8:18::100", "interface": "eth1" } ],
@@ -49,6 +49,7 @@ import Testing
         #expect(config.user == "swift-cluster")
         #expect(config.tls == TLSFiles(ca: "/etc/sc/ca.pem", cert: "/etc/sc/c.pem", key: "/etc/sc/k.pem"))
         #expect(config.nkeySeedFile == "/etc/sc/seed")
+        #expect(config.bucketReplicas == 3)
         #expect(config.notify.master == "/bin/m" && config.notify.timeout == .milliseconds(500))
         var check = HealthCheckConfig(name: "web", command: ["/bin/true"])
         (check.interval, check.timeout, check.fall, check.rise) = (.milliseconds(500), .milliseconds(200), 2, 4)
@@ -65,6 +66,7 @@ import Testing
         (#""vips": [ "198.18.0.3" ]"#, "vips[0]", "expected an object"),
         (#""vips": [ { "address": "198.18.0.100", "interface": "eth9" } ]"#, "vips[0].address", "already configured at vip"),
         (#""announce": { "count": 1000 }"#, "announce.count", "between 0 and 100"),
+        (#""nats": { "servers": ["nats://n:4222"], "bucketReplicas": 7 }"#, "nats.bucketReplicas", "between 1 and 5"),
         (#""announce": { "intervalMS": 10 }"#, "announce.intervalMS", "did you mean intervalMs"),
         (#""user": 7"#, "user", "expected a string"),
         (#""user": "-root""#, "user", "not a valid user name"),
