@@ -56,7 +56,7 @@ struct NotifyScriptsTests {
             master: ScriptCommand(executable: "/nonexistent/master"),
             backup: shell("echo oops; exit 3"),
             fault: shell("exec sleep 100"),
-            timeout: .milliseconds(200)
+            timeout: .milliseconds(1000)
         )
         let failures = Recorder<String>()
         let scripts = NotifyScripts(config: config, runner: ScriptRunner(killGrace: .milliseconds(100))) {

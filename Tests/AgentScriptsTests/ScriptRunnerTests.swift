@@ -59,10 +59,10 @@ struct ScriptRunnerTests {
         let result = await runner.run(
             shell(script),
             environment: ["PATH": ScriptRunner.defaultPath],
-            timeout: .milliseconds(500)
+            timeout: .seconds(2)  // time for the shell to write both pid files even on a loaded machine
         )
         #expect(result.termination == .timedOut)
-        #expect(result.duration < .seconds(5))
+        #expect(result.duration < .seconds(8))
         let shellPID = try #require(directory.read("sh").flatMap { Int32($0.filter(\.isNumber)) })
         let backgroundPID = try #require(directory.read("bg").flatMap { Int32($0.filter(\.isNumber)) })
         #expect(!isAlive(shellPID))  // reaped by the runner
@@ -77,11 +77,11 @@ struct ScriptRunnerTests {
         let result = await runner.run(
             shell(script),
             environment: ["PATH": ScriptRunner.defaultPath],
-            timeout: .milliseconds(300)
+            timeout: .milliseconds(1500)  // time for the shell to set its trap even on a loaded machine
         )
         #expect(result.termination == .timedOut)
-        #expect(result.duration >= .milliseconds(600))
-        #expect(result.duration < .seconds(5))
+        #expect(result.duration >= .milliseconds(1800))
+        #expect(result.duration < .seconds(8))
         let backgroundPID = try #require(directory.read("bg").flatMap { Int32($0.filter(\.isNumber)) })
         #expect(await eventually { !isAlive(backgroundPID) }, "background sleep \(backgroundPID) survived")
     }
@@ -92,10 +92,12 @@ struct ScriptRunnerTests {
         let result = await runner.run(
             ScriptCommand(executable: "/usr/bin/yes", arguments: ["flood"]),
             environment: [:],
-            timeout: .milliseconds(300)
+            // Long enough for `yes` to get scheduled and fill the pipe even on a loaded 2-core machine
+            // (at 300 ms it once wrote nothing before the timeout under a load average of 8).
+            timeout: .milliseconds(1500)
         )
         #expect(result.termination == .timedOut)
-        #expect(result.duration < .seconds(3))
+        #expect(result.duration < .seconds(6))
         #expect(result.outputTruncated)
         #expect(result.output.utf8.count == 1024)
         #expect(result.output.contains("flood\nflood\n"))
