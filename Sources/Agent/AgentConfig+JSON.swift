@@ -8,19 +8,7 @@ extension AgentConfig {
     ///   - hostName: The node id to use when the file has none; `nil` for this host's short name.
     /// - Throws: ``ConfigError`` naming the key; the agent exits with ``ConfigError/exitCode`` (78).
     public static func load(fromFile path: String, hostName: String? = nil) throws(ConfigError) -> AgentConfig {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConfigError(.unreadable, path: "", "cannot read \(path): \(error.localizedDescription)")
-        }
-        do {
-            return try AgentConfig(json: data, hostName: hostName)
-        } catch {
-            var error = error
-            if error.path.isEmpty { error.message = "\(path): \(error.message)" }
-            throw error
-        }
+        try ConfigError.loading(path) { data throws(ConfigError) in try AgentConfig(json: data, hostName: hostName) }
     }
 
     /// Parses, checks and validates a configuration document; unknown keys are errors.

@@ -32,19 +32,7 @@ extension ClusterConfig {
     ///   - hostName: The node id to use when the file has none; `nil` for this host's short name.
     /// - Throws: ``ConfigError``; the agent exits with ``ConfigError/exitCode``.
     public static func load(fromFile path: String, hostName: String? = nil) throws(ConfigError) -> ClusterConfig {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConfigError(.unreadable, path: "", "cannot read \(path): \(error.localizedDescription)")
-        }
-        do {
-            return try ClusterConfig(json: data, hostName: hostName)
-        } catch {
-            var error = error
-            if error.path.isEmpty { error.message = "\(path): \(error.message)" }
-            throw error
-        }
+        try ConfigError.loading(path) { data throws(ConfigError) in try ClusterConfig(json: data, hostName: hostName) }
     }
 
     /// Parses, checks and validates a configuration document: unknown keys, wrong types, missing keys and rule

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A configuration that cannot be used: unreadable, not JSON, an unknown key, a wrong type, a missing key or a
 /// value that breaks a rule. Every error names the offending key by its dotted JSON path.
 ///
@@ -53,3 +55,25 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `path: message`, e.g. `election.leaseTTLMs: unknown key, did you mean leaseTtlMs?`.
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
+
+extension ConfigError {
+    /// Reads the file at `path` and parses it with `parse`; an unreadable file, and errors about the document
+    /// as a whole (not JSON, not an object), name the file.
+    /// - Throws: ``ConfigError``.
+    public static func loading<T>(_ path: String, _ parse: (Data) throws(ConfigError) -> T) throws(ConfigError) -> T {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigError(.unreadable, path: "", "cannot read \(path): \(error.localizedDescription)")
+        }
+        do {
+            return try parse(data)
+        } catch {
+            var error = error
+            if error.path.isEmpty { error.message = "\(path): \(error.message)" }
+            throw error
+        }
+    }
+}
+

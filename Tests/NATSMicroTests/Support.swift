@@ -56,42 +56,9 @@ func jsonObject(_ message: NATSMessage, sourceLocation: SourceLocation = #_sourc
     return try #require(value as? [String: Any], "not a JSON object: \(message.string)", sourceLocation: sourceLocation)
 }
 
-/// The venv python the Makefile exports as `SC_PYTHON`, else `<package root>/.venv/bin/python`.
-/// Throws ``PythonMissing`` (a failure, not a skip) naming the fix when neither exists.
-func pythonExecutable() throws -> String {
-    let candidates = [ProcessInfo.processInfo.environment["SC_PYTHON"], "\(packageRoot)/.venv/bin/python"]
-    for case let path? in candidates where !path.isEmpty && FileManager.default.isExecutableFile(atPath: path) {
-        return path
-    }
-    throw PythonMissing(
-        description: "No Python with nats-py: set SC_PYTHON or run `make py-deps` (creates \(packageRoot)/.venv)")
-}
-
-/// Thrown (so the test fails, never skips) when the interop peer is not installed.
-struct PythonMissing: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Runs a python script from `Tests/Interop` and returns its exit status and combined output, without
-/// blocking a concurrency thread (the service under test needs them).
+/// Runs a python script from `Tests/Interop` (see `InteropPython`).
 func runInteropScript(_ script: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-    let python = try pythonExecutable()
-    let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("interop-\(UUID().uuidString).log")
-    _ = FileManager.default.createFile(atPath: outputPath.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: outputPath) }
-    let handle = try FileHandle(forWritingTo: outputPath)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["\(packageRoot)/Tests/Interop/\(script)"] + arguments
-    process.standardOutput = handle
-    process.standardError = handle
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do { try process.run() } catch { continuation.resume(throwing: error) }
-    }
-    try handle.close()
-    let output = (try? String(contentsOf: outputPath, encoding: .utf8)) ?? ""
-    return (status, output)
+    try await InteropPython.run(script, arguments)
 }
 
 /// Waits until `condition` holds (an endpoint's counters are updated just after its handler answered, so a
