@@ -65,16 +65,21 @@ struct LeaveCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @OptionGroup var timeout: TimeoutOption
+    @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() throws {
         let config = try options.load()
         let nodeId = config.cluster.nodeId
-        let message = try withControl(config, timeout: timeout.duration) { control -> String in
+        let steppedDown = try withControl(config, timeout: timeout.duration) { control -> Bool in
             let status = try await control.status(of: nodeId)
-            guard status.role == "PRIMARY" else { return "\(nodeId) does not lead; nothing to hand over" }
+            guard status.role == "PRIMARY" else { return false }
             try await control.stepDown(nodeId)
-            return "\(nodeId) stepped down"
+            return true
         }
-        print(message)
+        if json {
+            print(#"{"nodeId":"\#(nodeId)","steppedDown":\#(steppedDown)}"#)
+        } else {
+            print(steppedDown ? "\(nodeId) stepped down" : "\(nodeId) does not lead; nothing to hand over")
+        }
     }
 }

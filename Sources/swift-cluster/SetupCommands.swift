@@ -65,8 +65,10 @@ struct CheckConfigCommand: ParsableCommand {
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the version.")
 
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
     func run() throws {
-        print("swift-cluster \(AgentVersion.string)")
+        print(json ? #"{"version":"\#(AgentVersion.string)"}"# : "swift-cluster \(AgentVersion.string)")
     }
 }
 
