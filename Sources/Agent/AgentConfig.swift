@@ -7,7 +7,7 @@ import Foundation
 /// {
 ///   "clusterId": "web", "nodeId": "host-a",
 ///   "nats": { "servers": ["nats://10.0.0.5:4222"], "credentials": "/etc/swift-cluster/agent.creds",
-///             "tls": { "ca": "/etc/ssl/nats-ca.pem", "cert": "...", "key": "..." }, "nkeySeed": "..." },
+///             "tls": { "ca": "/etc/ssl/nats-ca.pem", "cert": "...", "key": "..." }, "nkeySeedFile": "/etc/swift-cluster/agent.nk", "bucketReplicas": 3 },
 ///   "vip": { "address": "198.18.0.100", "netmask": 24, "interface": "eth0" },
 ///   "vips": [ { "address": "2001:db8:18::100", "netmask": 64, "interface": "eth0" } ],
 ///   "announce": { "count": 3, "intervalMs": 100, "refreshMs": 0 },

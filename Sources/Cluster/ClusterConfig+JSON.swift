@@ -20,7 +20,8 @@ import Darwin
 ///
 /// Required: `clusterId`, `nats.servers`. An absent `nodeId` is the short host name. Other absent keys take the
 /// defaults; `null` counts as absent. Unlike go-cluster, an explicit `0` is not "default": it is validated as
-/// written. An empty `credentials` means none; a `vip` without `address` (or `{}`) means no VIP; an absent
+/// written. An empty `credentials` means none; a `vip` without `address` and `interface` (`{}`, or go-cluster
+/// `init`'s `{"address": "", "netmask": 24, "interface": ""}`) means no VIP; an absent
 /// `vip.netmask` is 24 for IPv4 and 64 for IPv6.
 extension ClusterConfig {
     /// The largest millisecond value accepted for a duration: a day.
@@ -111,9 +112,9 @@ extension VIPConfig {
         // A misspelt key explains a missing one better than "missing" does: report unknown keys first.
         if address.isEmpty || interface.isEmpty { try reader.finish() }
         if address.isEmpty {
-            guard netmask == nil && interface.isEmpty else {
-                throw ConfigError(
-                    .missingKey, path: reader.path(of: "address"), "required when netmask or interface is set")
+            // go-cluster's `init` writes {"address": "", "netmask": 24, "interface": ""} for "no VIP".
+            guard interface.isEmpty else {
+                throw ConfigError(.missingKey, path: reader.path(of: "address"), "required when interface is set")
             }
             return nil
         }

@@ -111,6 +111,10 @@ struct InitCommand: ParsableCommand {
             printError("swift-cluster: cannot write \(config)")
             throw Exit.osError
         }
+        // The daemon runs as swift-cluster (the package's unit): let it read the file, as the shipped one.
+        if let group = getgrnam("swift-cluster") {
+            _ = chown(config, 0, group.pointee.gr_gid)
+        }
         print("wrote \(config)")
     }
 }

@@ -138,4 +138,11 @@ struct ClusterConfigLoadingTests {
         #expect(config.reconnectWait == .milliseconds(250))
         #expect(config.maxReconnects == 0)
     }
+
+    @Test("go-cluster init's empty vip object means no VIP")
+    func goClusterInitEmptyVIP() throws {
+        let text = #"{"clusterId": "c", "nodeId": "n", "nats": {"servers": ["nats://localhost:4222"], "credentials": ""}, "vip": {"address": "", "netmask": 24, "interface": ""}, "election": {"leaseTtlMs": 10000, "heartbeatIntervalMs": 3000}}"#
+        let config = try ClusterConfig(json: Data(text.utf8), hostName: "h")
+        #expect(config.vip == nil)
+    }
 }
