@@ -32,7 +32,7 @@ fi
 
 # Examples of what to do on each state (uncomment and adapt):
 # case "$STATE" in
-#   MASTER) systemctl --no-block start my-app.service ;;   # needs a polkit rule or sudo for the service user
+#   MASTER) systemctl --no-block start my-app.service ;;   # needs a polkit rule (sudo cannot work: NoNewPrivileges)
 #   BACKUP) ;;
 #   FAULT)  curl -fsS -m 5 -d "$message" https://alerts.example.net/hook ;;
 # esac
