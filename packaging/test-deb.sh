@@ -42,6 +42,7 @@ getent group swift-cluster >/dev/null && die "a group swift-cluster exists alrea
 
 cleanup() {
     local rc=$?
+    declare -F agent_cleanup >/dev/null && agent_cleanup
     if [ "$installed" = 1 ]; then
         status=$(dpkg-query -W -f='${db:Status-Abbrev}' swift-cluster 2>/dev/null || true)
         case "$status" in
@@ -68,6 +69,11 @@ if ! command -v lintian >/dev/null; then
         >/dev/null || die "cannot install lintian"
 fi
 command -v man >/dev/null || die "man (man-db) is missing"
+if ! command -v strace >/dev/null; then
+    say "apt: installing strace (to check the agent against the unit's system call filter)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends strace >/dev/null \
+        || say "apt: strace not installed; that check will be skipped"
+fi
 
 # --- Build -----------------------------------------------------------------------------------------------
 rm -rf "$work"
@@ -186,6 +192,136 @@ if [ -d /run/systemd/system ]; then
 else
     skip "systemd is not running here (is-system-running: ${systemd_state:-unknown}): starting, reloading and the watchdog of the units are not exercised; maintainer scripts skipped daemon-reload and start/stop"
 fi
+
+# --- The installed agent, run as the unit runs it (without systemd) ---------------------------------------
+# systemd is not needed to check the parts of the unit that decide whether the agent works at all: the
+# service user with exactly CAP_NET_ADMIN + CAP_NET_RAW as ambient capabilities and no new privileges
+# (setpriv), the system call filter (every system call the agent, a health check and a notify script make is
+# compared with the unit's SystemCallFilter=; those outside it are made to fail with EPERM, as
+# SystemCallErrorNumber= does, in a second run), the address families and MemoryDenyWriteExecute (no
+# writable+executable mapping). The agent runs in a network namespace of its own with a nats-server.
+agent_netns=""
+agent_nats_pid=""
+agent_dir=""
+agent_cleanup() {
+    [ -n "$agent_nats_pid" ] && kill "$agent_nats_pid" 2>/dev/null && wait "$agent_nats_pid" 2>/dev/null
+    [ -n "$agent_netns" ] && ip netns del "$agent_netns" 2>/dev/null
+    [ -n "$agent_dir" ] && rm -rf "$agent_dir"
+    agent_nats_pid="" agent_netns="" agent_dir=""
+}
+
+# agent_run TRACE [INJECT]: runs the daemon under strace until it leads and holds both VIPs, reloads it with
+# SIGHUP, stops it with SIGTERM; succeeds when it did all that, exited 0 and removed its VIPs.
+agent_run() {
+    local trace=$1 inject=${2:-} pid daemon i held=0 rc
+    local inject_args=()
+    [ -n "$inject" ] && inject_args=(-e "inject=$inject:error=EPERM")
+    ip netns exec "$agent_netns" strace -f -qq -o "$trace" "${inject_args[@]}" \
+        setpriv --reuid=swift-cluster --regid=swift-cluster --init-groups \
+        --inh-caps=-all,+net_admin,+net_raw --ambient-caps=-all,+net_admin,+net_raw \
+        --bounding-set=-all,+net_admin,+net_raw --no-new-privs \
+        /usr/sbin/swift-cluster daemon -c "$agent_dir/agent.json" >"$trace.log" 2>&1 &
+    pid=$!
+    sleep 0.5
+    daemon=$(pgrep -P "$pid" | head -1)  # strace's child: setpriv, which became the agent
+    for i in $(seq 1 60); do
+        if ip -n "$agent_netns" addr show sc0 | grep -q 192.0.2.100/24 \
+            && ip -n "$agent_netns" addr show sc0 | grep -q 2001:db8::100/64; then held=1; break; fi
+        sleep 0.25
+    done
+    if [ "$held" = 1 ]; then
+        sleep 2  # a few health checks and the notify script
+        kill -HUP "$daemon"
+        sleep 1
+        kill -TERM "$daemon"
+    else
+        kill -KILL "$daemon" "$pid" 2>/dev/null
+    fi
+    wait "$pid"
+    rc=$?
+    sed 's/^/     agent: /' "$trace.log" | grep -v ' INFO ' | head -20
+    [ "$held" = 1 ] && [ "$rc" = 0 ] && ! ip -n "$agent_netns" addr show sc0 | grep -q 192.0.2.100 \
+        && grep -q 'SIGHUP received' "$trace.log" && grep -q 'stopped (handed over leadership)' "$trace.log" \
+        && [ -s "$agent_dir/notified" ]
+}
+
+# syscall_set GROUP...: the system calls of systemd's groups, nested groups expanded.
+syscall_set() {
+    local item
+    for item in "$@"; do
+        case "$item" in
+            @*) syscall_set $(systemd-analyze syscall-filter "$item" | awk 'NR > 1 && /^ *[-@a-z0-9_]+$/ { print $1 }') ;;
+            *) printf '%s\n' "$item" ;;
+        esac
+    done | sort -u
+}
+
+agent_check() {
+    local unit=/lib/systemd/system/swift-cluster.service allow deny used outside families wx
+    for tool in nats-server strace ip setpriv; do
+        if ! command -v "$tool" >/dev/null; then skip "the agent as the unit runs it: $tool is missing"; return; fi
+    done
+    agent_dir=$(mktemp -d)
+    chmod 0755 "$agent_dir"
+    agent_netns=sc-debtest-$$
+    ip netns add "$agent_netns" && ip -n "$agent_netns" link set lo up \
+        && ip -n "$agent_netns" link add sc0 type veth peer name sc1 \
+        && ip -n "$agent_netns" link set sc0 up && ip -n "$agent_netns" link set sc1 up \
+        || { fail "the agent as the unit runs it: cannot build a network namespace"; agent_cleanup; return; }
+    printf 'listen: 127.0.0.1:4222\njetstream { store_dir: "%s/js" }\n' "$agent_dir" > "$agent_dir/nats.conf"
+    ip netns exec "$agent_netns" nats-server -c "$agent_dir/nats.conf" >"$agent_dir/nats.log" 2>&1 &
+    agent_nats_pid=$!
+    printf '#!/bin/sh\necho "$STATE $EPOCH" > %s/notified\n' "$agent_dir" > "$agent_dir/notify.sh"
+    : > "$agent_dir/notified"
+    chown swift-cluster "$agent_dir/notified"
+    chmod 0755 "$agent_dir/notify.sh"
+    cat > "$agent_dir/agent.json" <<JSON
+{ "clusterId": "debtest", "nodeId": "debtest",
+  "nats": { "servers": ["nats://127.0.0.1:4222"] },
+  "vip": { "address": "192.0.2.100", "netmask": 24, "interface": "sc0" },
+  "vips": [ { "address": "2001:db8::100", "netmask": 64, "interface": "sc0" } ],
+  "election": { "leaseTtlMs": 6000, "heartbeatIntervalMs": 1000 },
+  "announce": { "count": 2, "intervalMs": 20 },
+  "notify": { "master": "$agent_dir/notify.sh" },
+  "healthChecks": [ { "name": "sh", "command": ["/bin/sh", "-c", "test -r /etc/hostname"], "intervalMs": 200, "timeoutMs": 100 } ],
+  "metrics": { "listen": "127.0.0.1:9464" } }
+JSON
+    chmod 0644 "$agent_dir/agent.json"
+    sleep 1
+
+    if agent_run "$agent_dir/trace"; then
+        ok "the agent as the unit runs it (user swift-cluster, ambient CAP_NET_ADMIN CAP_NET_RAW, no new privileges): leads, holds an IPv4 and an IPv6 VIP, runs a health check and a notify script, reloads, hands over on SIGTERM"
+    else
+        fail "the agent as the unit runs it"
+        agent_cleanup
+        return
+    fi
+
+    # The unit's filter: SystemCallFilter=@system-service, then ~@resources @obsolete.
+    allow=$(syscall_set $(sed -n 's/^SystemCallFilter=\([^~].*\)/\1/p' "$unit"))
+    deny=$(syscall_set $(sed -n 's/^SystemCallFilter=~\(.*\)/\1/p' "$unit"))
+    # System calls made after the agent's execve (the setpriv part before it is outside the unit).
+    used=$(awk '/execve\("\/usr\/sbin\/swift-cluster"/ { on = 1 } on' "$agent_dir/trace" \
+        | sed -E 's/^[0-9]+ +//' | grep -oE '^[a-z0-9_]+\(' | tr -d '(' | sort -u)
+    outside=$(comm -23 <(printf '%s\n' "$used") <(comm -23 <(printf '%s\n' "$allow") <(printf '%s\n' "$deny")) | xargs)
+    say "     system calls made: $(printf '%s\n' "$used" | wc -l); outside the unit's filter: ${outside:-none}"
+    families=$(grep -oE 'socket\(AF_[A-Z0-9]+' "$agent_dir/trace" | sed 's/socket(//' | sort -u | xargs)
+    check "address families used ($families) are all in RestrictAddressFamilies=" \
+        bash -c "! printf '%s\n' $families | grep -vxE 'AF_UNIX|AF_INET|AF_INET6|AF_NETLINK|AF_PACKET'"
+    wx=$(grep -E 'PROT_WRITE\|PROT_EXEC|mprotect\(.*PROT_EXEC' "$agent_dir/trace" | head -3)
+    check "no writable and executable memory (MemoryDenyWriteExecute=)${wx:+: $wx}" test -z "$wx"
+    if [ -n "$outside" ]; then
+        if agent_run "$agent_dir/trace2" "$(printf '%s' "$outside" | tr ' ' ',')"; then
+            ok "the agent still works when the calls outside the filter ($outside) fail with EPERM, as the unit makes them"
+        else
+            fail "the agent with the calls outside the filter ($outside) failing with EPERM, as the unit makes them"
+        fi
+    else
+        ok "every system call the agent made is allowed by the unit's SystemCallFilter="
+    fi
+    agent_cleanup
+}
+agent_check
 
 # --- Upgrade with a locally modified conffile ------------------------------------------------------------
 sed -i 's/"clusterId": "example"/"clusterId": "locally-modified"/' /etc/swift-cluster/cluster.json
