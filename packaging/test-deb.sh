@@ -101,6 +101,7 @@ if dpkg -i "$deb" >"$work/dpkg-i.log" 2>&1; then ok "dpkg -i $(basename "$deb")"
     exit 1
 fi
 files=$(dpkg -L swift-cluster)
+printf '%s\n' "$files" | sed 's/^/     dpkg -L: /'
 
 passwd=$(getent passwd swift-cluster || true)
 check "user swift-cluster exists" test -n "$passwd"
