@@ -89,7 +89,10 @@ install -D -m 0644 "$here/README.md" "$doc/README.md"
 install -D -m 0755 "$here/examples/notify.sh" "$doc/examples/notify.sh"
 install -D -m 0755 "$here/examples/health-check.sh" "$doc/examples/health-check.sh"
 install -D -m 0644 "$here/examples/cluster-full.json" "$doc/examples/cluster-full.json"
-install -D -m 0644 "$here/debian/lintian-overrides" "$stage/usr/share/lintian/overrides/swift-cluster"
+# Overrides, each with the comment that justifies it, shipped only when there are any (none are needed now).
+if grep -qv '^[[:space:]]*\(#\|$\)' "$here/debian/lintian-overrides"; then
+    install -D -m 0644 "$here/debian/lintian-overrides" "$stage/usr/share/lintian/overrides/swift-cluster"
+fi
 
 # Maintainer scripts and conffiles.
 install -m 0755 "$here/debian/postinst" "$here/debian/prerm" "$here/debian/postrm" "$stage/DEBIAN/"
