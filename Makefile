@@ -82,12 +82,14 @@ bench-election: apt-deps
 	$$($(SWIFT) build -c release $(ELECTION_BUILD_FLAGS) --show-bin-path)/bench-election $(BENCH_ELECTION_FLAGS)
 
 ## deb: swift-cluster_<version>_<arch>.deb in $(DEB_OUT) from a release build with the Swift runtime linked
-## statically (packaging/README.md). DEB_BUILD_FLAGS passes e.g. `--scratch-path .build-micro`; DEB_VERSION
-## overrides the version (default: what the binary prints).
+## statically (packaging/README.md). DEB_BUILD_FLAGS passes e.g. `--scratch-path .build-micro`; DEB_LDFLAGS are
+## the hardening link flags (full RELRO: bind now); DEB_VERSION overrides the version (default: what the binary
+## prints).
 DEB_BUILD_FLAGS ?= --scratch-path .build-release
+DEB_LDFLAGS ?= -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 DEB_OUT ?= $(CURDIR)/out
 DEB_VERSION ?=
-DEB_SWIFT_BUILD := $(SWIFT) build -c release --static-swift-stdlib --product swift-cluster $(DEB_BUILD_FLAGS)
+DEB_SWIFT_BUILD := $(SWIFT) build -c release --static-swift-stdlib --product swift-cluster $(DEB_LDFLAGS) $(DEB_BUILD_FLAGS)
 
 deb:
 	$(DEB_SWIFT_BUILD)
