@@ -12,7 +12,7 @@ PY_PACKAGES := nats-py==2.16.0
 
 export SC_PYTHON := $(PYTHON)
 
-.PHONY: all build check test demo deps apt-deps py-deps bench-nats bench-vip bench-election clean
+.PHONY: all build check test demo deps apt-deps py-deps bench-nats bench-vip bench-election deb deb-test clean
 
 all: build
 
@@ -81,5 +81,24 @@ bench-election: apt-deps
 	$(SWIFT) build -c release $(ELECTION_BUILD_FLAGS) --product bench-election
 	$$($(SWIFT) build -c release $(ELECTION_BUILD_FLAGS) --show-bin-path)/bench-election $(BENCH_ELECTION_FLAGS)
 
+## deb: swift-cluster_<version>_<arch>.deb in $(DEB_OUT) from a release build with the Swift runtime linked
+## statically (packaging/README.md). DEB_BUILD_FLAGS passes e.g. `--scratch-path .build-micro`; DEB_LDFLAGS are
+## the hardening link flags (full RELRO: bind now); DEB_VERSION overrides the version (default: what the binary
+## prints).
+DEB_BUILD_FLAGS ?= --scratch-path .build-release
+DEB_LDFLAGS ?= -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+DEB_OUT ?= $(CURDIR)/out
+DEB_VERSION ?=
+DEB_SWIFT_BUILD := $(SWIFT) build -c release --static-swift-stdlib --product swift-cluster $(DEB_LDFLAGS) $(DEB_BUILD_FLAGS)
+
+deb:
+	$(DEB_SWIFT_BUILD)
+	bash packaging/build-deb.sh "$$($(DEB_SWIFT_BUILD) --show-bin-path)/swift-cluster" "$(DEB_OUT)" $(DEB_VERSION)
+
+## deb-test: build the .deb and check it on this machine: lintian, install, upgrade, remove, purge (root;
+## installs lintian if missing; refuses to run over a swift-cluster package it did not install).
+deb-test:
+	bash packaging/test-deb.sh
+
 clean:
-	rm -rf .build .build-* $(VENV)
+	rm -rf .build .build-* $(VENV) out
