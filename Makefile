@@ -7,7 +7,7 @@ SWIFT ?= swift
 VENV := $(CURDIR)/.venv
 PYTHON := $(VENV)/bin/python
 APT_PACKAGES := nats-server libmnl-dev libcap-dev pkg-config iproute2 procps python3 python3-venv openssl \
-                tcpdump arping
+                tcpdump arping dpkg-dev lintian man-db groff strace systemd adduser
 PY_PACKAGES := nats-py==2.16.0
 
 export SC_PYTHON := $(PYTHON)
@@ -52,6 +52,9 @@ check: deps
 	timeout --kill-after=30 1800 $(SWIFT) test --skip-build --no-parallel
 	@# The agent end to end: the real binary on a namespace LAN (three hosts, a client, nats-server).
 	timeout --kill-after=30 600 bash Tests/e2e/agent_e2e.sh "$$($(SWIFT) build --show-bin-path)/swift-cluster"
+	@# The Debian package: a static release build (the only release build of the run), lintian, install,
+	@# upgrade, purge.
+	timeout --kill-after=30 2400 $(MAKE) deb-test
 
 test: check
 
@@ -97,7 +100,7 @@ deb:
 
 ## deb-test: build the .deb and check it on this machine: lintian, install, upgrade, remove, purge (root;
 ## installs lintian if missing; refuses to run over a swift-cluster package it did not install).
-deb-test:
+deb-test: apt-deps
 	bash packaging/test-deb.sh
 
 clean:
