@@ -7,7 +7,7 @@ SWIFT ?= swift
 VENV := $(CURDIR)/.venv
 PYTHON := $(VENV)/bin/python
 APT_PACKAGES := nats-server libmnl-dev libcap-dev pkg-config iproute2 procps python3 python3-venv openssl \
-                tcpdump arping dpkg-dev lintian man-db groff strace systemd adduser
+                tcpdump arping curl dpkg-dev lintian man-db groff strace systemd adduser
 PY_PACKAGES := nats-py==2.16.0
 
 export SC_PYTHON := $(PYTHON)
