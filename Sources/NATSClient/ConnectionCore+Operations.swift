@@ -55,7 +55,7 @@ extension ConnectionCore {
     /// Removes a subscription whose reader went away (the stream was cancelled or dropped).
     func readerGone(sid: UInt64) {
         let existed = withState { $0.subscriptions.removeValue(forKey: sid) != nil }
-        if existed { try? enqueue(publish: false) { $0.writeUnsubscribe(sid: sid) } }
+        if existed { _ = try? enqueue(publish: false) { $0.writeUnsubscribe(sid: sid) } }
     }
 
     // MARK: Requests over one shared inbox
@@ -161,7 +161,7 @@ extension ConnectionCore {
             state.draining = true
             return state.subscriptions.keys.filter { $0 != state.muxSID }.sorted()
         }
-        for sid in sids { try? enqueue(publish: false) { $0.writeUnsubscribe(sid: sid) } }
+        for sid in sids { _ = try? enqueue(publish: false) { $0.writeUnsubscribe(sid: sid) } }
         try? await flush(timeout: timeout)
         let subscribers: [Subscriber] = withState { state in
             let list = sids.compactMap { state.subscriptions.removeValue(forKey: $0) }
