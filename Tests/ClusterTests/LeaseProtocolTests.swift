@@ -62,7 +62,12 @@ struct LeaseProtocolTests {
             let lost = try await waitFor(.seconds(1)) { trio.hooks[leader].last { $0 == .lostLeadership } }
             print("foreign write -> leader demoted after \(lost - written)")
             #expect(lost - written < NodeTrio.heartbeat, "the leader must demote at once, not at its next renewal")
+            // Every node learns of the ghost from its watch, each at its own pace.
+            let deadline = ContinuousClock.now + .seconds(1)
             for node in trio.nodes {
+                while await node.leader != "ghost", ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
                 #expect(await node.leader == "ghost")
                 #expect(await node.isLeader == false)
             }
