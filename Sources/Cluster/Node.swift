@@ -102,13 +102,15 @@ public actor Node {
     public var microService: Service? { service }
 
     /// `PRIMARY` while this node acts as leader, `PASSIVE` otherwise.
-    public var role: NodeRole { machine.isLeader ? .primary : .passive }
+    public var role: NodeRole { isLeader ? .primary : .passive }
     /// Until when this node may act as leader (its self-fencing deadline), `nil` unless leader.
     public var leaderUntil: ContinuousClock.Instant? { machine.validUntil.map(instant) }
     /// Whether this node acts as leader now.
-    public var isLeader: Bool { machine.isLeader }
+    /// (Past its self-fencing deadline a leader is not leader, even before the timer that demotes it has run:
+    /// a process resumed after a pause answers PASSIVE at once.)
+    public var isLeader: Bool { machine.isLeader && machine.validUntil.map { now() < $0 } ?? false }
     /// The lease holder this node knows of (itself while leader), `nil` if none or unknown.
-    public var leader: String? { machine.isLeader ? options.nodeId : machine.knownLeader?.nodeId }
+    public var leader: String? { isLeader ? options.nodeId : machine.knownLeader?.nodeId }
     /// The epoch of the lease this node knows of (its own while leader), 0 if none.
     public var epoch: UInt64 { machine.epoch ?? machine.knownLeader?.epoch ?? 0 }
     /// Whether the NATS connection is up.
