@@ -12,7 +12,7 @@ PY_PACKAGES := nats-py==2.16.0
 
 export SC_PYTHON := $(PYTHON)
 
-.PHONY: all build check test demo deps apt-deps py-deps bench-nats bench-vip bench-election clean
+.PHONY: all build check test demo chaos deps apt-deps py-deps bench-nats bench-vip bench-election clean
 
 all: build
 
@@ -60,6 +60,14 @@ test: check
 demo: deps
 	$(SWIFT) build --product swift-cluster
 	bash Tests/e2e/demo.sh "$$($(SWIFT) build --show-bin-path)/swift-cluster"
+
+## chaos: the fault-injection campaign (root): three hosts running the agent, a client probing the VIP every
+## millisecond, seeded random faults (kill -9, SIGSTOP past the TTL, isolation, partition, link flap, VIP delete,
+## NATS isolation and restart) with the invariants checked; prints faults, violations (must be 0), availability.
+## CHAOS_FLAGS passes e.g. `--quick`, `--seed N`, `--faults N --minutes M`, `--nats-cluster` (Tests/proof/CHAOS.md).
+chaos: deps
+	$(SWIFT) build --product swift-cluster
+	bash Tests/proof/chaos.sh --binary "$$($(SWIFT) build --show-bin-path)/swift-cluster" $(CHAOS_FLAGS)
 
 ## bench-nats: the Swift NATS client side by side with nats-py on a local nats-server (release build).
 bench-nats: deps

@@ -464,8 +464,27 @@ class Campaign:
             if took > bound:
                 self.violation("slow-recovery", {"kinds": kinds, "seconds": round(took, 3), "bound_s": bound})
             self.log(f"  settled: {holder} leads, {took:.2f} s after the heal")
+            self.cli_cross_check(holder)
         self.check_agents_alive()
         time.sleep(pause)
+
+    def cli_cross_check(self, holder):
+        """`swift-cluster status --json --node HOLDER` from the client: the shipped CLI sees the same leader."""
+        t_send = now()
+        r = subprocess.run(["ip", "netns", "exec", self.ns("cl"), self.a.binary, "status", "--json", "--node", holder,
+                            "-c", os.path.join(self.a.run_dir, "n1.json")], capture_output=True, text=True, timeout=20)
+        t_recv = now()
+        try:
+            d = json.loads(r.stdout)
+        except json.JSONDecodeError:
+            self.log(f"  (status --json --node {holder} exited {r.returncode}: {r.stderr.strip()})")
+            return
+        with self.observer.lock:
+            self.observer.status.append((t_send, t_recv, holder, d))
+        self.obs_log.write(json.dumps({"obs": "cli-status", "t_send": t_send, "t_recv": t_recv, "node": holder,
+                                       "status": d}) + "\n")
+        if d.get("role") != "PRIMARY" or d.get("leader") != holder:
+            self.log(f"  (the CLI saw {holder} as {d.get('role')}, leader {d.get('leader')}: changed since?)")
 
     def latest_summary(self):
         with self.observer.lock:
