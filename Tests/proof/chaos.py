@@ -186,6 +186,27 @@ class Campaign:
         v = {"kind": kind, "time": iso(t), "round": self.rounds, "seed": self.a.seed, "detail": detail}
         self.violations.append(v)
         self.log(f"VIOLATION {kind}: {json.dumps(detail)}", mark=True)
+        if self.a.nats_cluster and len(self.violations) <= 20:
+            self.snapshot_streams(f"violation-{len(self.violations)}")
+
+    def snapshot_streams(self, label):
+        """With a NATS cluster: every server's view of the streams (/jsz), to see replicas disagree."""
+        import urllib.request
+        views = {}
+        for i in (1, 2, 3):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{8221 + i}/jsz?streams=true", timeout=2) as r:
+                    d = json.load(r)
+            except Exception as e:
+                views[f"server{i}"] = {"error": str(e)}
+                continue
+            views[f"server{i}"] = {
+                st["name"]: {"first_seq": st["state"]["first_seq"], "last_seq": st["state"]["last_seq"],
+                             "messages": st["state"]["messages"], "leader": st.get("cluster", {}).get("leader")}
+                for acc in d.get("account_details", []) for st in acc.get("stream_detail", [])}
+        with open(os.path.join(self.a.out, "streams.jsonl"), "a") as f:
+            f.write(json.dumps({"time": iso(now()), "label": label, "servers": views}) + "\n")
+        return views
 
     # ------------------------------------------------------------------ testbed
 
@@ -567,7 +588,7 @@ class Campaign:
     def run(self):
         a = self.a
         print(f"chaos: seed {a.seed}; replay with: Tests/proof/chaos.sh --seed {a.seed} --faults {a.faults} "
-              f"--minutes {a.minutes}{' --quick' if a.quick else ''}{' --nats-cluster' if a.nats_cluster else ''}",
+              f"--minutes {a.minutes:g}{' --quick' if a.quick else ''}{' --nats-cluster' if a.nats_cluster else ''}",
               flush=True)
         self.observer.start()
         for h in HOSTS:
@@ -610,6 +631,7 @@ class Campaign:
         return summary
 
     def report(self, injected):
+        a = self.a
         self.observer.stop = True
         duration = now() - self.t_start
         probe = self.stop_probe()
@@ -619,16 +641,20 @@ class Campaign:
         self.stopped.clear()
         self.observer.thread.join(timeout=5)
         kernel = self.dual_check()
+        if a.nats_cluster:
+            views = self.snapshot_streams("end")
+            last = {srv: v.get(f"KV_KV_CLUSTER_{a.cluster}", {}).get("last_seq") for srv, v in views.items()}
+            if len({x for x in last.values() if x is not None}) > 1:
+                self.log(f"  replicas of the lease stream disagree at the end: last_seq {last}")
         n_status, n_lease, max_epoch = self.check_epochs()
         if probe is not None:
             for d in probe.get("dual", []):
                 self.violation("two-answering-probe", d)
-        a = self.a
         out = []
         out.append("")
         out.append(f"chaos campaign: seed {a.seed}, {'R3 bucket on 3 nats-servers' if a.nats_cluster else 'one nats-server'}, "
                    f"TTL {a.ttl_ms} ms / heartbeat {a.heartbeat_ms} ms (kernel lease on)")
-        out.append(f"  replay:      Tests/proof/chaos.sh --seed {a.seed} --faults {a.faults} --minutes {a.minutes}"
+        out.append(f"  replay:      Tests/proof/chaos.sh --seed {a.seed} --faults {a.faults} --minutes {a.minutes:g}"
                    f"{' --quick' if a.quick else ''}{' --nats-cluster' if a.nats_cluster else ''}")
         kinds = ", ".join(f"{k} {n}" for k, n in self.faults.items())
         out.append(f"  faults:      {injected} injected in {self.rounds} rounds ({kinds})"

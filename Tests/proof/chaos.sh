@@ -13,7 +13,7 @@
 #   --faults N       faults to inject (default 200; --quick: 20)
 #   --minutes M      time bound of the campaign; it stops injecting when the next round would not fit
 #                    (default 40; --quick: 2.5)
-#   --quick          the short version for `make check` (about 3 minutes in all)
+#   --quick          the short version for `make check` (20 faults, about 1.5 minutes in all)
 #   --nats-cluster   three nats-servers and an R3 bucket (`bucketReplicas: 3`); "NATS restart" then restarts
 #                    one server of the cluster
 #   --binary PATH    the swift-cluster binary (default: build it with `swift build --product swift-cluster`)
