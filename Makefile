@@ -12,7 +12,7 @@ PY_PACKAGES := nats-py==2.16.0
 
 export SC_PYTHON := $(PYTHON)
 
-.PHONY: all build check test demo deps apt-deps py-deps bench-nats bench-vip bench-election deb deb-test clean
+.PHONY: all build check test demo chaos bench deps apt-deps py-deps bench-nats bench-vip bench-election deb deb-test clean
 
 all: build
 
@@ -55,6 +55,8 @@ check: deps
 	@# The Debian package: a static release build (the only release build of the run), lintian, install,
 	@# upgrade, purge.
 	timeout --kill-after=30 2400 $(MAKE) deb-test
+	@# The fault-injection campaign, short: about 20 seeded faults, every invariant checked all along.
+	timeout --kill-after=30 900 bash Tests/proof/chaos.sh --quick --binary "$$($(SWIFT) build --show-bin-path)/swift-cluster"
 
 test: check
 
@@ -63,6 +65,14 @@ test: check
 demo: deps
 	$(SWIFT) build --product swift-cluster
 	bash Tests/e2e/demo.sh "$$($(SWIFT) build --show-bin-path)/swift-cluster"
+
+## chaos: the fault-injection campaign (root): three hosts running the agent, a client probing the VIP every
+## millisecond, seeded random faults (kill -9, SIGSTOP past the TTL, isolation, partition, link flap, VIP delete,
+## NATS isolation and restart) with the invariants checked; prints faults, violations (must be 0), availability.
+## CHAOS_FLAGS passes e.g. `--quick`, `--seed N`, `--faults N --minutes M`, `--nats-cluster` (Tests/proof/CHAOS.md).
+chaos: deps
+	$(SWIFT) build --product swift-cluster
+	bash Tests/proof/chaos.sh --binary "$$($(SWIFT) build --show-bin-path)/swift-cluster" $(CHAOS_FLAGS)
 
 ## bench-nats: the Swift NATS client side by side with nats-py on a local nats-server (release build).
 bench-nats: deps
