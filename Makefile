@@ -12,7 +12,7 @@ PY_PACKAGES := nats-py==2.16.0
 
 export SC_PYTHON := $(PYTHON)
 
-.PHONY: all build check test demo deps apt-deps py-deps bench-nats bench-vip bench-election clean
+.PHONY: all build check test demo deps apt-deps py-deps bench bench-nats bench-vip bench-election clean
 
 all: build
 
@@ -80,6 +80,14 @@ bench-vip: apt-deps
 bench-election: apt-deps
 	$(SWIFT) build -c release $(ELECTION_BUILD_FLAGS) --product bench-election
 	$$($(SWIFT) build -c release $(ELECTION_BUILD_FLAGS) --show-bin-path)/bench-election $(BENCH_ELECTION_FLAGS)
+
+## bench: the client-observed failover benchmark of issue #7 (root, release build): swift-cluster side by side
+## with keepalived on a namespace LAN (Tests/proof/bench.sh; about 30 minutes; installs keepalived when missing).
+## BENCH_FLAGS passes e.g. `--quick` (2 runs, a few minutes) or `--runs 20`; BENCH_BUILD_FLAGS e.g.
+## `--scratch-path .build-bench`. Tables on stdout and in out/bench-results.md.
+bench: deps
+	$(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --product swift-cluster
+	bash Tests/proof/bench.sh --binary "$$($(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --show-bin-path)/swift-cluster" $(BENCH_FLAGS)
 
 clean:
 	rm -rf .build .build-* $(VENV)

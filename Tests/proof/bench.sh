@@ -44,11 +44,13 @@ done
 SC=$(cd "$(dirname "$SC")" && pwd)/$(basename "$SC")
 [[ $EUID -eq 0 ]] || { echo "bench: needs root (network namespaces)" >&2; exit 2; }
 
-# keepalived from Debian, installed when missing (make targets install what they need).
-if ! command -v keepalived >/dev/null; then
-    echo "bench: installing keepalived (apt)"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends keepalived; } >/dev/null ||
-        { echo "bench: could not install keepalived" >&2; exit 1; }
+# keepalived (and curl, for the NATS monitoring endpoints) from Debian, installed when missing.
+MISSING=""
+for tool in keepalived curl; do command -v $tool >/dev/null || MISSING="$MISSING $tool"; done
+if [[ -n $MISSING ]]; then
+    echo "bench: installing$MISSING (apt)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $MISSING; } >/dev/null ||
+        { echo "bench: could not install$MISSING" >&2; exit 1; }
 fi
 for tool in nats-server ip bridge curl python3 arping; do
     command -v $tool >/dev/null || { echo "bench: $tool missing (make deps)" >&2; exit 1; }
@@ -197,6 +199,9 @@ sc_run() {
     local scen=$1 i=$2 l n note="" deadline=$((TTL + 6000)) sid
     wait_for 20000 sc_steady || { note="not steady before the run"; }
     l=$(one_holder) || { echo "      run $i: no leader" >&2; BROKEN=$((BROKEN + 1)); return 1; }
+    if [[ $scen == nats-kill-one ]]; then
+        wait_for 30000 nats_stream_current || note="R3 stream not current before the run"
+    fi
     probe_start
     case $scen in
     graceful)
@@ -233,7 +238,7 @@ sc_run() {
         [[ $(one_holder) == "$l" ]] || note="${note:+$note; }leader changed to $(holders)"
         ;;
     nats-kill-one)
-        sid=$(nats_stream_leader "KV_CLUSTER_$CLUSTER_ID")
+        sid=$(nats_stream_leader) || { sid=1; note="stream leader unknown"; }
         mark "fault nats-kill-one $sid"; tb_nats_kill_one "$sid"
         sleep 8 # observe: the R3 stream elects a new leader within 4-9 s; does the lease survive?
         [[ $(one_holder) == "$l" ]] || note="${note:+$note; }leader changed to $(holders)"
@@ -249,7 +254,10 @@ sc_run() {
     sigterm | sigkill-live) agent_kill "$l"; sc_start "$l" ;;
     crash) vip_off "$l"; tb_heal "$l"; sc_start "$l" ;; # a crashed host reboots without its addresses
     link-down) tb_link_up "$l" ;;
-    nats-kill-one) tb_nats_start_one "$sid" >/dev/null || { echo "bench: nats-$sid did not come back" >&2; BROKEN=$((BROKEN + 1)); } ;;
+    nats-kill-one)
+        tb_nats_start_one "$sid" >/dev/null || { echo "bench: nats-$sid did not come back" >&2; BROKEN=$((BROKEN + 1)); }
+        wait_for 30000 nats_stream_current || echo "bench: the R3 stream is not current after 30 s" >&2
+        ;;
     esac
     if [[ $scen == sigkill-live ]]; then
         wait_for 5000 nobody_else_but_leader || true
@@ -257,26 +265,32 @@ sc_run() {
 }
 nobody_else_but_leader() { one_holder >/dev/null; }
 
-# nats_stream_leader STREAM: the index (1-3) of the server leading STREAM (1 if unknown).
+# nats_stream_leader [--current]: the index (1-3) of the server leading the lease bucket's stream (the
+# stream name ends in CLUSTER_<clusterId>); with --current only when both followers are current.
 nats_stream_leader() {
     local i body
     for i in 1 2 3; do
         body=$(tb_exec lan curl -fsS --max-time 1 "http://127.0.0.1:$((8221 + i))/jsz?accounts=true&streams=true" 2>/dev/null) || continue
-        python3 - "$body" "$1" "$SC_RUN" <<'PY' && return 0
+        python3 - "$body" "CLUSTER_$CLUSTER_ID" "sc-$SC_RUN-nats" "${1:-}" <<'PY' && return 0
 import json, sys
 d = json.loads(sys.argv[1])
 for acc in d.get("account_details") or []:
     for st in acc.get("stream_detail") or []:
-        if st.get("name") == sys.argv[2]:
-            leader = (st.get("cluster") or {}).get("leader", "")
-            prefix = f"sc-{sys.argv[3]}-nats"
-            if leader.startswith(prefix):
-                print(leader[len(prefix):]); sys.exit(0)
+        if st.get("name", "").endswith(sys.argv[2]):
+            cl = st.get("cluster") or {}
+            leader, reps = cl.get("leader", ""), cl.get("replicas") or []
+            if not leader.startswith(sys.argv[3]):
+                sys.exit(1)
+            if sys.argv[4] == "--current" and (len(reps) != 2 or not all(r.get("current") for r in reps)):
+                sys.exit(1)
+            print(leader[len(sys.argv[3]):])
+            sys.exit(0)
 sys.exit(1)
 PY
     done
-    echo 1
+    return 1
 }
+nats_stream_current() { nats_stream_leader --current >/dev/null; }
 
 # ------------------------------------------------------------------------------------------ keepalived
 
@@ -415,10 +429,12 @@ run_group() {
 
 CRASHES=(sigkill-live crash partition link-down)
 tb_nats_start >/dev/null || { echo "bench: nats-server did not start" >&2; exit 1; }
+# --quick exercises every code path once over: the TTL 3 s and advert_int 1 groups (the slow ones) take the
+# same paths as TTL 1 s and advert_int 0.3, so they are left out.
 run_group sc sc-ttl6000 6000 1000 -- graceful sigterm "${CRASHES[@]}" nats-restart
-run_group sc sc-ttl3000 3000 500 -- graceful "${CRASHES[@]}"
+((QUICK)) || run_group sc sc-ttl3000 3000 500 -- graceful "${CRASHES[@]}"
 run_group sc sc-ttl1000 1000 250 -- graceful sigterm "${CRASHES[@]}"
-run_group ka ka-adv1.0 1 2 -- graceful "${CRASHES[@]}"
+((QUICK)) || run_group ka ka-adv1.0 1 2 -- graceful "${CRASHES[@]}"
 run_group ka ka-adv0.3 0.3 3 -- graceful "${CRASHES[@]}"
 if group_wanted sc-r3-ttl10000 nats-kill-one; then
     # A fresh 3-server cluster (the single server's store is not reused).
@@ -435,6 +451,8 @@ if group_wanted sc-r3-ttl10000 nats-kill-one; then
 fi
 
 echo
+export BENCH_CONTEXT="$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, Linux $(uname -r), $RUNS run(s) per scenario$( ((QUICK)) && echo ' (--quick)'); \
+$("$SC" version 2>/dev/null | head -1), $(keepalived --version 2>&1 | head -1), nats-server $(nats-server --version 2>&1 | head -1)"
 python3 "$ANALYZE" report "$RESULTS" "$MD" || BROKEN=$((BROKEN + 1))
 echo
 echo "bench: $(wc -l <"$RESULTS") runs in $((SECONDS - T_START)) s; results $RESULTS, table $MD"

@@ -148,6 +148,8 @@ def report(results_path, md_path):
         groups.setdefault((r["scenario"], r["system"]), []).append(r)
     med = {}
     lines_md = ["# Failover benchmark: client-observed outage", ""]
+    if os.environ.get("BENCH_CONTEXT"):
+        lines_md += [os.environ["BENCH_CONTEXT"], ""]
     text = []
     broken = 0
     for scen, title in SCENARIOS:
@@ -228,8 +230,11 @@ def report(results_path, md_path):
                 b = med.get((scen, "sc-ttl6000"))
             if a is None or b is None:
                 continue
-            target(f"better than keepalived: {scen}, {sc_sys} vs {ka_sys}", b < a,
-                   f"{b:.1f} ms vs {a:.1f} ms ({why})")
+            def duals(sy):
+                return sum(1 for r in groups.get((scen, sy), []) if r.get("ok") and (r["netlink_dual"] or r["dual_answers"]))
+            bsys = sc_sys if (scen, sc_sys) in med else "sc-ttl6000"
+            target(f"better than keepalived: {scen}, {bsys} vs {ka_sys}", b < a,
+                   f"{b:.1f} ms vs {a:.1f} ms ({why}); runs with two holders: {duals(bsys)} vs {duals(ka_sys)}")
     dual_sc = [(r["system"], r["scenario"], r["run"]) for r in rows
                if r.get("ok") and r["system"].startswith("sc-") and (r["dual_answers"] or r["netlink_dual"])]
     tl.append(f"- {'MET ' if not dual_sc else 'NOTE'} swift-cluster runs with two holders (client or netlink): "
@@ -240,6 +245,7 @@ def report(results_path, md_path):
                  "from the fault until the probe stopped (after a new holder answered). "
                  "Dual-answer runs: the client got answers from two hosts (probe `dual`). "
                  "Netlink-dual runs: two hosts held the VIP at the same instant (kernel address events).", ""]
+    text.insert(0, os.environ.get("BENCH_CONTEXT", ""))
     text.append("\n== Targets (issue #7)")
     text += tl
     if broken:
