@@ -61,7 +61,7 @@ TB=$HERE/../testbed
 ANALYZE=$HERE/bench_analyze.py
 T_START=$SECONDS
 mkdir -p "$OUT/runs"
-rm -f "$OUT"/runs/*.json
+rm -rf "$OUT"/runs/*.json "$OUT/logs"
 RESULTS=$OUT/bench-results.jsonl
 MD=$OUT/bench-results.md
 : >"$RESULTS"
@@ -175,7 +175,10 @@ sc_steady() {
     for h in "${HOSTS[@]}"; do
         sc_cli "$h" status --json 2>/dev/null | python3 -c '
 import json, sys
-s = json.load(sys.stdin)
+try:
+    s = json.load(sys.stdin)
+except ValueError:
+    sys.exit(1)
 sys.exit(0 if s.get("leader") == sys.argv[1] and s.get("connected") and not s.get("cooldown") else 1)' "$l" || return 1
     done
 }
@@ -187,9 +190,16 @@ sc_group_start() { # SYS TTL HB
     wait_for 20000 sc_steady || { echo "bench: $SYS: no steady leader" >&2; BROKEN=$((BROKEN + 1)); return 1; }
     log "$SYS: leader $(one_holder) (TTL $TTL ms, heartbeat $HB ms; $(sc_cli n1 check-config 2>&1 | grep -i -m1 'kernel' || true))"
 }
+# keep_logs PREFIX: the group's daemon logs go to out/logs/$SYS/ (for outliers), then start afresh.
+keep_logs() {
+    local f
+    mkdir -p "$OUT/logs/$SYS"
+    for f in "$DIR"/log/"$1"-*.log; do [[ -e $f ]] && mv "$f" "$OUT/logs/$SYS/"; done
+}
 sc_group_stop() {
     local h
     for h in "${HOSTS[@]}"; do tb_stop "agent-$h" TERM; done
+    keep_logs agent
     for h in "${HOSTS[@]}"; do vip_off "$h"; done
     tb_exec cl ip neigh flush dev eth0 2>/dev/null
 }
@@ -357,6 +367,7 @@ ka_group_start() { # SYS ADVERT VERSION
 ka_group_stop() {
     local h
     for h in "${HOSTS[@]}"; do ka_stop "$h" TERM; done
+    keep_logs ka
     for h in "${HOSTS[@]}"; do vip_off "$h"; done
     tb_exec cl ip neigh flush dev eth0 2>/dev/null
 }

@@ -221,8 +221,12 @@ def report(results_path, md_path):
                 continue
             ttl = ttl_of(sy)
             outs = [r["outage_ms"] for r in groups[(sc, sy)] if r.get("ok")]
-            target(f"{scen} outage <= TTL + 100 ms ({sy})", m <= ttl + 100,
-                   f"median {m:.0f} ms, max {max(outs):.0f} ms, bound {ttl + 100} ms")
+            over = sum(1 for v in outs if v > ttl + 100)
+            detail = f"median {m:.0f} ms, max {max(outs):.0f} ms, bound {ttl + 100} ms"
+            if m <= ttl + 100 and over:
+                tl.append(f"- PART {scen} outage <= TTL + 100 ms ({sy}): {detail}; {over} of {len(outs)} runs over")
+            else:
+                target(f"{scen} outage <= TTL + 100 ms ({sy})", m <= ttl + 100, detail)
     for sc_sys, ka_sys, why in PAIRS:
         for scen, _ in SCENARIOS:
             a, b = med.get((scen, ka_sys)), med.get((scen, sc_sys))
@@ -235,11 +239,17 @@ def report(results_path, md_path):
             bsys = sc_sys if (scen, sc_sys) in med else "sc-ttl6000"
             target(f"better than keepalived: {scen}, {bsys} vs {ka_sys}", b < a,
                    f"{b:.1f} ms vs {a:.1f} ms ({why}); runs with two holders: {duals(bsys)} vs {duals(ka_sys)}")
-    dual_sc = [(r["system"], r["scenario"], r["run"]) for r in rows
-               if r.get("ok") and r["system"].startswith("sc-") and (r["dual_answers"] or r["netlink_dual"])]
-    tl.append(f"- {'MET ' if not dual_sc else 'NOTE'} swift-cluster runs with two holders (client or netlink): "
-              f"{len(dual_sc)}" + (f" {dual_sc[:6]}" if dual_sc else "")
-              + " (expected only where the kernel lease is off: SIGKILL on a live host at TTL < heartbeat + 4 s + margin)")
+    dual_sc = {}
+    for r in rows:
+        if r.get("ok") and r["system"].startswith("sc-") and (r["dual_answers"] or r["netlink_dual"]):
+            key = f"{r['system']} {r['scenario']}"
+            dual_sc[key] = dual_sc.get(key, 0) + 1
+    kernel_lease_off = all(k.split()[1] in ("sigkill-live", "crash") and not k.startswith("sc-ttl6000") for k in dual_sc)
+    tl.append(f"- {'MET ' if not dual_sc else 'NOTE' if kernel_lease_off else 'MISS'} swift-cluster runs with two "
+              f"holders (client or netlink): {sum(dual_sc.values())}"
+              + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(dual_sc.items())) + ")" if dual_sc else "")
+              + "; expected only with the kernel lease off (TTL < heartbeat + 4 s + margin) after a SIGKILL: the"
+              " killed agent's VIP stays (on an isolated host in the crash case) until the agent starts again")
     lines_md += ["## Targets (issue #7)", ""] + tl + [""]
     lines_md += ["Outage = longest silence seen by a client sending a UDP datagram to the VIP every 1 ms, "
                  "from the fault until the probe stopped (after a new holder answered). "
