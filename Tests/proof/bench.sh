@@ -245,13 +245,15 @@ sc_run() {
     nats-restart)
         mark "fault nats-restart"; tb_nats_restart >/dev/null || note="nats did not restart"
         sleep "$(python3 -c "print(2 * $HB / 1000 + 0.5)")" # observe renewals after the restart
-        [[ $(one_holder) == "$l" ]] || note="${note:+$note; }leader changed to $(holders)"
+        n=$(holders)
+        [[ $n == "$l" ]] || note="${note:+$note; }holders after: [$n]"
         ;;
     nats-kill-one)
         sid=$(nats_stream_leader) || { sid=1; note="stream leader unknown"; }
         mark "fault nats-kill-one $sid"; tb_nats_kill_one "$sid"
         sleep 8 # observe: the R3 stream elects a new leader within 4-9 s; does the lease survive?
-        [[ $(one_holder) == "$l" ]] || note="${note:+$note; }leader changed to $(holders)"
+        n=$(holders)
+        [[ $n == "$l" ]] || note="${note:+$note; }holders after: [$n]"
         note="${note:+$note; }killed nats-$sid"
         ;;
     esac
