@@ -81,6 +81,9 @@ def analyze_run(system, scenario, run, probe_path, vip, monitors, note):
         outage, res["unrecovered"] = s["duration_ms"] - last, True
     elif heal is not None and last is not None and last < heal and not cands:
         outage, res["unrecovered"] = heal - last, True
+    trailing = s.get("trailing_silence_ms") or 0.0
+    if heal is None and last is not None and last >= fault and trailing > outage:
+        outage, res["unrecovered"] = trailing, True  # the probe stopped inside a silence
     res["outage_ms"] = round(outage, 3)
     if heal is not None:
         post = silences_after(s, heal)
