@@ -7,7 +7,7 @@ SWIFT ?= swift
 VENV := $(CURDIR)/.venv
 PYTHON := $(VENV)/bin/python
 APT_PACKAGES := nats-server libmnl-dev libcap-dev pkg-config iproute2 procps python3 python3-venv openssl \
-                tcpdump arping curl dpkg-dev lintian man-db groff strace systemd adduser
+                tcpdump arping curl dpkg-dev lintian man-db groff strace systemd adduser keepalived
 PY_PACKAGES := nats-py==2.16.0
 
 export SC_PYTHON := $(PYTHON)
@@ -55,6 +55,11 @@ check: deps
 	@# The Debian package: a static release build (the only release build of the run), lintian, install,
 	@# upgrade, purge.
 	timeout --kill-after=30 2400 $(MAKE) deb-test
+	@# The failover benchmark, short (2 runs a scenario, side by side with keepalived), on the package's release
+	@# binary; the R3 scenario is left to `make bench` (nats-server 2.9.10 R3 streams break under crashes:
+	@# Tests/proof/CHAOS.md).
+	timeout --kill-after=30 1200 bash Tests/proof/bench.sh --quick --only '^(sc-ttl|ka-)' \
+	  --binary "$$($(DEB_SWIFT_BUILD) --show-bin-path)/swift-cluster"
 	@# The fault-injection campaign, short: about 20 seeded faults, every invariant checked all along.
 	timeout --kill-after=30 900 bash Tests/proof/chaos.sh --quick --binary "$$($(SWIFT) build --show-bin-path)/swift-cluster"
 
@@ -112,6 +117,14 @@ deb:
 ## installs lintian if missing; refuses to run over a swift-cluster package it did not install).
 deb-test: apt-deps
 	bash packaging/test-deb.sh
+
+## bench: the client-observed failover benchmark of issue #7 (root, release build): swift-cluster side by side
+## with keepalived on a namespace LAN (Tests/proof/bench.sh; about 30 minutes; installs keepalived when missing).
+## BENCH_FLAGS passes e.g. `--quick` (2 runs, a few minutes) or `--runs 20`; BENCH_BUILD_FLAGS e.g.
+## `--scratch-path .build-bench`. Tables on stdout and in out/bench-results.md.
+bench: deps
+	$(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --product swift-cluster
+	bash Tests/proof/bench.sh --binary "$$($(SWIFT) build -c release $(BENCH_BUILD_FLAGS) --show-bin-path)/swift-cluster" $(BENCH_FLAGS)
 
 clean:
 	rm -rf .build .build-* $(VENV) out

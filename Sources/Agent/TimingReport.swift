@@ -22,13 +22,17 @@ public struct TimingReport: Sendable {
     public var bestCrashFailover: Duration { election.leaseTTL - election.heartbeatInterval }
     /// A leader cut off from NATS drops its VIPs at most this long after its last successful renewal.
     public var selfFenceAfter: Duration { election.leaseTTL - election.safetyMargin }
-    /// NATS write outages (a stream-leader election, a server restart) a leader rides through.
+    /// NATS write outages (a stream-leader election, a server restart) a leader rides through with its VIP
+    /// answering. The lease lasts until the self-fencing deadline; with the kernel lease the VIP's lifetime
+    /// ends up to 3 s earlier (2 s for the kernel's late expiry, 1 s for whole seconds), so that is the bound.
     public var ridesThrough: Duration {
-        max(.zero, election.leaseTTL - election.safetyMargin - election.heartbeatInterval - election.renewRetryInterval)
+        let vipLasts = kernelLease.applies ? selfFenceAfter - KernelLease.kernelSlack - .seconds(1) : selfFenceAfter
+        return max(.zero, vipLasts - election.heartbeatInterval - election.renewRetryInterval)
     }
     /// The kernel lifetime set at each renewal when the kernel lease applies.
     public var kernelLifetime: Int64? {
-        kernelLease.applies ? (selfFenceAfter - KernelLease.kernelSlack).components.seconds : nil
+        // What `KernelLease.lifetime` gives right after a renewal: the whole seconds strictly below.
+        kernelLease.applies ? (selfFenceAfter - KernelLease.kernelSlack - .milliseconds(1)).components.seconds : nil
     }
 
     /// The human report.
@@ -38,7 +42,7 @@ public struct TimingReport: Sendable {
             "crash failover (leader host dies): \(ms(bestCrashFailover)) to \(ms(worstCrashFailover)) worst case",
             "graceful handover (demote, promote, SIGTERM): milliseconds (a CAS delete or transfer, then one write)",
             "self-fencing: a leader cut off from NATS drops its VIPs at most \(ms(selfFenceAfter)) after its last renewal",
-            "NATS write outages ridden through without losing the lease: up to \(ms(ridesThrough))",
+            "NATS write outages ridden through with the VIP answering: up to \(ms(ridesThrough))",
         ]
         if let kernelLifetime {
             lines.append("kernel lease: on (VIPs carry valid_lft \(kernelLifetime)s, renewed every heartbeat; if the agent dies the kernel drops them before any other node can lead)")
