@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Logging
 import Synchronization
@@ -44,7 +45,7 @@ public struct AgentLogHandler: LogHandler {
         if toJournal {
             line = "<\(priority(level))>\(label == "swift-cluster" ? "" : "[\(label)] ")\(text)\n"
         } else {
-            let time = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+            let time = Timestamp.logPrefix()
             line = "\(time) \(level.rawValue.uppercased()) \(label == "swift-cluster" ? "" : "[\(label)] ")\(text)\n"
         }
         lock.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }

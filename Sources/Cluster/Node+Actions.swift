@@ -223,9 +223,3 @@ extension Node {
     }
 }
 
-/// RFC 3339 with fractional seconds, UTC.
-func rfc3339(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.string(from: date)
-}
