@@ -653,7 +653,7 @@ class Campaign:
         out = []
         out.append("")
         out.append(f"chaos campaign: seed {a.seed}, {'R3 bucket on 3 nats-servers' if a.nats_cluster else 'one nats-server'}, "
-                   f"TTL {a.ttl_ms} ms / heartbeat {a.heartbeat_ms} ms (kernel lease on)")
+                   f"TTL {a.ttl_ms} ms / heartbeat {a.heartbeat_ms} ms (kernel lease {a.kernel_lease})")
         out.append(f"  replay:      Tests/proof/chaos.sh --seed {a.seed} --faults {a.faults} --minutes {a.minutes:g}"
                    f"{' --quick' if a.quick else ''}{' --nats-cluster' if a.nats_cluster else ''}")
         kinds = ", ".join(f"{k} {n}" for k, n in self.faults.items())
@@ -703,6 +703,7 @@ def main():
     p.add_argument("--run", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--ttl-ms", type=int, default=6000)
+    p.add_argument("--kernel-lease", choices=("on", "off"), default="on")
     p.add_argument("--heartbeat-ms", type=int, default=1000)
     p.add_argument("--vip", default="198.18.0.100")
     p.add_argument("--cluster", default="chaos")
