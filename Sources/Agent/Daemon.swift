@@ -74,7 +74,6 @@ public final class Daemon: Sendable {
             await stateChanged()
             if let connection = await manager.node.natsConnection { await watchMaintenance(connection: connection) }
         }
-        var status: Int32 = 0
         for await signal in signals {
             logger.notice("\(SignalWatcher.name(signal)) received")
             if signal == SIGHUP {
@@ -93,8 +92,7 @@ public final class Daemon: Sendable {
         holder.removeAll(why: "shutting down")
         await stopServices()
         logger.notice("stopped\(wasLeader ? " (handed over leadership)" : "")")
-        status = 0
-        return status
+        return 0
     }
 
     /// Starts the node, retrying every reconnect wait while NATS cannot be reached at all.
