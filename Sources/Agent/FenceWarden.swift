@@ -22,8 +22,9 @@ import Glibc
 /// warden can only remove addresses (it refuses any other request); a removal racing a renewal at the
 /// deadline is repaired by the holder, which restores a VIP removed while it still leads.
 ///
-/// Nothing here throws after ``start()``: if the warden is gone, the first failed send logs once and the
-/// agent carries on without it.
+/// Nothing here throws or blocks after ``start()``: if the warden is gone, the first failed send logs once
+/// and the agent carries on without it; if it stopped reading, messages are dropped (logged once) and it
+/// acts on the last one it got, whose deadline can only be earlier: every failure errs towards removal.
 public final class FenceWarden: Sendable {
     /// The warden's process id.
     public let pid: pid_t
@@ -31,6 +32,8 @@ public final class FenceWarden: Sendable {
     let socket: Int32
     let log: @Sendable (String) -> Void
     let gone = Atomic<Bool>(false)
+    /// Whether a full queue was reported (once until a message goes through again).
+    let stalled = Atomic<Bool>(false)
 
     init(pid: pid_t, socket: Int32, log: @escaping @Sendable (String) -> Void) {
         self.pid = pid
@@ -87,7 +90,16 @@ public final class FenceWarden: Sendable {
             return
         }
         let rc = bytes.withUnsafeBytes { cfence_send(socket, $0.baseAddress, $0.count) }
-        guard rc < 0, !gone.exchange(true, ordering: .relaxed) else { return }
+        if rc == 0 {
+            stalled.store(false, ordering: .relaxed)
+            return
+        }
+        if rc == -EAGAIN || rc == -EWOULDBLOCK {
+            // Stopped or starved: the agent must not block on it. The next message replaces this one.
+            if !stalled.exchange(true, ordering: .relaxed) { log("fence warden \(pid) is not reading: message dropped") }
+            return
+        }
+        guard !gone.exchange(true, ordering: .relaxed) else { return }
         log("fence warden gone: \(String(cString: strerror(-rc))); the VIPs are no longer guarded if this process dies")
         _ = cfence_reap(pid)
     }

@@ -293,7 +293,7 @@ int cfence_start(pid_t *pid) {
 
 int cfence_send(int fd, const void *bytes, size_t length) {
     ssize_t sent;
-    do { sent = send(fd, bytes, length, MSG_NOSIGNAL); } while (sent < 0 && errno == EINTR);
+    do { sent = send(fd, bytes, length, MSG_NOSIGNAL | MSG_DONTWAIT); } while (sent < 0 && errno == EINTR);
     if (sent < 0) return -errno;
     return (size_t)sent == length ? 0 : -EMSGSIZE;
 }

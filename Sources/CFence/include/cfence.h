@@ -33,7 +33,8 @@
 /// errno of a child that could not open its netlink socket (reaped before returning).
 int cfence_start(pid_t *pid);
 
-/// `send(fd, bytes, length, MSG_NOSIGNAL)`, retrying EINTR: 0 when the whole message went, else `-errno`.
+/// `send(fd, bytes, length, MSG_NOSIGNAL | MSG_DONTWAIT)`, retrying EINTR: 0 when the whole message went,
+/// else `-errno` (`-EAGAIN`: the warden is not reading and its queue is full; never blocks the agent).
 int cfence_send(int fd, const void *bytes, size_t length);
 
 /// CLOCK_BOOTTIME now, in nanoseconds.
