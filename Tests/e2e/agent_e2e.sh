@@ -263,6 +263,32 @@ warden_said() {
 }
 check "the warden logged the removal of both VIPs" warden_said
 check "the warden exits after its agent died (EOF)" wait_for 1000 pid_gone "$W"
+agent "$L"
+sleep 1
+
+phase "short lease: SIGSTOP of the leader's agent (the fence warden acts at its deadline)"
+L=$(one_holder)
+W=$(warden_pid "$L")
+FENCE_LINES=$(fence_lines)
+T0=$(now_ms)
+kill -STOP "$(agent_pid "$L")"
+check "the warden removes the stopped agent's VIP by its self-fencing deadline" wait_for $((TTL_MS + 300)) not_on "$L"
+GONE=$(($(now_ms) - T0))
+check "then another host takes it" wait_for $((TTL_MS + 3000)) holder_is_not "$L"
+NEW=$(($(now_ms) - T0))
+echo "        (VIP gone from $L after $GONE ms, new holder after $NEW ms, TTL $TTL_MS ms)"
+check "the old VIP was gone before the new leader added one" test "$GONE" -lt "$NEW"
+deadline_said() {
+    (($(fence_lines) == FENCE_LINES + 1)) && grep "swift-cluster fence:" "$DIR/log/agent-$L.log" | tail -n 1 \
+        | grep -q "leadership deadline passed without renewal: removed the VIPs (2 removed, 0 already gone)"
+}
+check "the warden logged it" deadline_said
+check "and keeps waiting for its (stopped) agent" test -d "/proc/$W"
+N=$(one_holder)
+kill -CONT "$(agent_pid "$L")"
+sleep 1
+check "woken, $L does not take the VIP back: $N still holds it alone" holder_is "$N"
+check "the warden stayed quiet since" test "$(fence_lines)" == $((FENCE_LINES + 1))
 
 phase "bad configurations"
 bad() {
