@@ -99,7 +99,7 @@ let package = Package(
         .target(name: "CFence"),
         /// Test helper: a FenceWarden guarding one address, to be killed, stopped or disarmed. Not shipped.
         .executableTarget(name: "fence-probe", dependencies: ["Agent", "VIP", "Capabilities"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Cluster", "VIP", "VIPTestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Cluster", "Election", "VIP", "VIPTestSupport"]),
         /// The `swift-cluster` command: the daemon and the operator's commands.
         .executableTarget(
             name: "swift-cluster",

@@ -1,4 +1,5 @@
 import Agent
+import Election
 import Foundation
 import Synchronization
 import Testing
@@ -22,7 +23,7 @@ struct FenceWardenTests {
         init(_ net: TestNetwork, _ arguments: [String]) throws {
             let probe = siblingExecutable("fence-probe")
             try #require(FileManager.default.isExecutableFile(atPath: probe), "fence-probe must be built next to the tests")
-            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             process.arguments = ["netns", "exec", net["a"], probe] + arguments
             let out = Pipe()
@@ -150,5 +151,79 @@ struct FenceWardenTests {
             #expect(try present(), "the disarmed warden removed the re-added address when its agent exited")
             #expect(!probe.stderr.contains("swift-cluster fence:"), "\(probe.stderr)")
         }
+    }
+
+    // MARK: The holder's wiring, in process (the warden forked from a thread inside the namespace)
+
+    /// Namespaces `a`/`b`, a netlink socket in `a`, a warden forked there and a holder of `vips` on `v0`.
+    /// Also returns a manager of the same VIPs and the number of them present in the kernel.
+    func holderWithWarden(_ net: TestNetwork, _ cidrs: [String]) throws
+        -> (VIPHolder, FenceWarden, VIPManager, @Sendable () throws -> Int)
+    {
+        let netlink = try net.inside("a") { try RouteNetlink.open() }
+        let vips = try cidrs.map { try #require(VIPConfiguration(cidr: $0, interface: "v0")) }
+        let warden = try net.inside("a") { try FenceWarden.start() }
+        let holder = VIPHolder(
+            vips: vips, netlink: netlink, announcer: nil, policy: AnnouncementPolicy(),
+            kernelLease: KernelLease(applies: false), warden: warden, log: { _ in })
+        let each = vips.map { VIPManager(vips: [$0], netlink: netlink, announcer: nil) }
+        let present: @Sendable () throws -> Int = { try each.filter { try $0.isAcquired() }.count }
+        return (holder, warden, VIPManager(vips: vips, netlink: netlink, announcer: nil), present)
+    }
+
+    @Test func renewalsReArmTheWardenAndItFiresAtTheLastDeadline() throws {
+        let net = try TestNetwork(roles: ["a", "b"], links: [("a", "v0", "b", "v1")])
+        defer { net.remove() }
+        let (holder, warden, check, present) = try holderWithWarden(net, ["198.18.0.163/24", "2001:db8:18::163/64"])
+        holder.leadershipGranted(epoch: 1, validUntil: .now + .milliseconds(300))
+        #expect(try check.isAcquired())
+        Thread.sleep(forTimeInterval: 0.2)
+        let extended = ContinuousClock.now + .milliseconds(400)
+        holder.leadershipExtended(epoch: 1, validUntil: extended)
+        Thread.sleep(forTimeInterval: 0.25)  // past the grant's deadline: the renewal moved it
+        #expect(try check.isAcquired(), "the warden fired at the grant's deadline despite the renewal")
+        let gone = try eventually(timeout: .milliseconds(600), every: .milliseconds(5)) { try present() == 0 }
+        #expect(gone, "the warden did not fire at the renewed deadline")
+        #expect(ContinuousClock.now >= extended, "removed before the renewed deadline")
+        #expect(!Self.isGone(warden.pid))
+    }
+
+    @Test func aRevokedHolderDisarmsTheWardenAndItsEOFRemovesNothing() throws {
+        let net = try TestNetwork(roles: ["a", "b"], links: [("a", "v0", "b", "v1")])
+        defer { net.remove() }
+        var pid: pid_t = 0
+        var count: (@Sendable () throws -> Int)?
+        do {
+            let (holder, warden, check, present) = try holderWithWarden(net, ["198.18.0.164/24", "2001:db8:18::164/64"])
+            pid = warden.pid
+            count = present
+            holder.leadershipGranted(epoch: 1, validUntil: .now + .milliseconds(300))
+            #expect(try check.isAcquired())
+            holder.leadershipRevoked(reason: .steppedDown)
+            #expect(try present() == 0, "the holder did not remove its VIPs")
+            try check.acquire()  // by hand, after the disarm
+            Thread.sleep(forTimeInterval: 0.4)  // past the grant's deadline
+            #expect(try check.isAcquired(), "the disarmed warden fired at the grant's deadline")
+        }  // the holder and the warden's socket go: EOF, as if the agent exited
+        #expect(eventually(timeout: .seconds(2)) { Self.isGone(pid) }, "the warden outlived its agent")
+        #expect(try count?() == 2, "the disarmed warden removed the addresses at EOF")
+    }
+
+    @Test func aHolderThatDiesWhileLeadingLeavesNoVIP() throws {
+        let net = try TestNetwork(roles: ["a", "b"], links: [("a", "v0", "b", "v1")])
+        defer { net.remove() }
+        var pid: pid_t = 0
+        var count: (@Sendable () throws -> Int)?
+        do {
+            let (holder, warden, check, present) = try holderWithWarden(net, ["198.18.0.165/24", "2001:db8:18::165/64"])
+            pid = warden.pid
+            count = present
+            holder.leadershipGranted(epoch: 1, validUntil: .now + .seconds(30))
+            #expect(try check.isAcquired())
+        }  // the last reference goes: its socket closes as if the agent died
+        let present = try #require(count)
+        let gone = try eventually(timeout: .milliseconds(200), every: .milliseconds(2)) { try present() == 0 }
+        #expect(gone, "the VIPs outlived their holder by 200 ms")
+        #expect(eventually(timeout: .seconds(2)) { Self.isGone(pid) })
     }
 }
