@@ -84,11 +84,20 @@ public final class VIPHolder: LeadershipGuard, Sendable {
     }
 
     public func leadershipExtended(epoch: UInt64, validUntil: ContinuousClock.Instant) {
-        state.withLock { $0.validUntil = validUntil }
+        let previous = state.withLock { state in
+            defer { state.validUntil = validUntil }
+            return state.validUntil
+        }
         armWarden(until: validUntil, resolve: false)
         // Re-adding with `replace` refreshes the lifetime in place; an address that expired meanwhile (the
         // renewals were late) is created again, and then announced.
-        if kernelLease.applies { install(validUntil: validUntil, announce: false, why: "renewal") }
+        if kernelLease.applies {
+            install(validUntil: validUntil, announce: false, why: "renewal")
+        } else if warden != nil, let previous, previous <= .now {
+            // Renewed only once the old deadline had passed: the warden removed the VIPs then (and a restore
+            // is not attempted past a deadline). Adds back and announces whatever is missing.
+            install(validUntil: validUntil, announce: false, why: "renewal after the fence deadline")
+        }
     }
 
     public func leadershipRevoked(reason: LeadershipLossReason) {
@@ -139,13 +148,16 @@ public final class VIPHolder: LeadershipGuard, Sendable {
         }
     }
 
-    /// A VIP disappeared (`RTM_DELADDR`) or appeared (`RTM_NEWADDR`): restore a missing one while holding,
+    /// A VIP disappeared (`RTM_DELADDR`) or appeared (`RTM_NEWADDR`): restore a missing one while holding (before the deadline),
     /// remove a stray one while not.
     /// - Parameter address: The address concerned.
     public func addressChanged(_ address: IPAddress, present: Bool) {
         guard vips.contains(where: { $0.address == address }) else { return }
         let (holding, validUntil) = state.withLock { ($0.holding, $0.validUntil) }
         if holding, !present, let validUntil {
+            // Past the deadline the leadership is over even if the node has not said so yet (the fence
+            // warden fires at that same instant): restoring would only flap the VIP.
+            guard validUntil > .now else { return }
             log("\(address) was removed by someone else while leader: restoring and announcing it")
             armWarden(until: validUntil, resolve: true)  // the interface may be a new one
             install(validUntil: validUntil, announce: true, why: "restore")

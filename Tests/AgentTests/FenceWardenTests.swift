@@ -188,6 +188,23 @@ struct FenceWardenTests {
         #expect(!Self.isGone(warden.pid))
     }
 
+    @Test func aRenewalLateForTheWardenPutsTheVIPsBack() throws {
+        let net = try TestNetwork(roles: ["a", "b"], links: [("a", "v0", "b", "v1")])
+        defer { net.remove() }
+        let (holder, _, _, present) = try holderWithWarden(net, ["198.18.0.166/24", "2001:db8:18::166/64"])
+        holder.leadershipGranted(epoch: 1, validUntil: .now + .milliseconds(100))
+        #expect(try present() == 2)
+        #expect(try eventually(timeout: .seconds(1), every: .milliseconds(5)) { try present() == 0 })
+        // Past the deadline, a restore is not attempted...
+        holder.addressChanged(try #require(IPAddress("198.18.0.166")), present: false)
+        #expect(try present() == 0, "restored past the deadline")
+        // ...but a renewal that still made it brings the VIPs back, and re-arms the warden.
+        holder.leadershipExtended(epoch: 1, validUntil: .now + .milliseconds(300))
+        #expect(try present() == 2, "the late renewal did not put the VIPs back")
+        #expect(try eventually(timeout: .seconds(1), every: .milliseconds(5)) { try present() == 0 })
+        holder.leadershipRevoked(reason: .selfFenced)
+    }
+
     @Test func aRevokedHolderDisarmsTheWardenAndItsEOFRemovesNothing() throws {
         let net = try TestNetwork(roles: ["a", "b"], links: [("a", "v0", "b", "v1")])
         defer { net.remove() }
