@@ -93,9 +93,9 @@ public final class VIPHolder: LeadershipGuard, Sendable {
         // renewals were late) is created again, and then announced.
         if kernelLease.applies {
             install(validUntil: validUntil, announce: false, why: "renewal")
-        } else if warden != nil, let previous, previous <= .now {
-            // Renewed only once the old deadline had passed: the warden removed the VIPs then (and a restore
-            // is not attempted past a deadline). Adds back and announces whatever is missing.
+        } else if let previous, previous <= .now {
+            // Renewed only once the old deadline had passed: the fence warden removed the VIPs then, and a
+            // removal seen past a deadline is not restored. Adds back and announces whatever is missing.
             install(validUntil: validUntil, announce: false, why: "renewal after the fence deadline")
         }
     }
