@@ -93,9 +93,13 @@ let package = Package(
             name: "Agent",
             dependencies: [
                 "Cluster", "Election", "NATSClient", "JetStream", "VIP", "VIPWire", "Capabilities", "AgentScripts",
-                "SystemdNotify", "ClusterMetrics", logging,
+                "SystemdNotify", "ClusterMetrics", "CFence", logging,
             ]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Cluster"]),
+        /// The fence warden in C: a forked child that removes the VIPs when the agent dies or stops renewing.
+        .target(name: "CFence"),
+        /// Test helper: a FenceWarden guarding one address, to be killed, stopped or disarmed. Not shipped.
+        .executableTarget(name: "fence-probe", dependencies: ["Agent", "VIP", "Capabilities"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Cluster", "Election", "VIP", "VIPTestSupport"]),
         /// The `swift-cluster` command: the daemon and the operator's commands.
         .executableTarget(
             name: "swift-cluster",

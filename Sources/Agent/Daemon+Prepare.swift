@@ -52,6 +52,7 @@ extension Daemon {
         }
         let nkeySeed = try readNKeySeed(config)
         try dropPrivileges(config, log: log)
+        let warden = try startWarden(config, log: log)
 
         let vips = config.vips.compactMap { VIPConfiguration(cidr: $0.cidr, interface: $0.interface) }
         let policy = AnnouncementPolicy(
@@ -59,7 +60,7 @@ extension Daemon {
             secondBurstAfter: .seconds(5), refreshInterval: config.announce.refresh)
         let holder = VIPHolder(
             vips: vips, netlink: netlink, announcer: announcer, policy: policy,
-            kernelLease: KernelLease(election: config.cluster.electionConfig), log: log)
+            kernelLease: KernelLease(election: config.cluster.electionConfig), warden: warden, log: log)
         holder.removeAll(why: "start-up (left behind by an earlier run that may no longer lead)")
 
         var options = NodeOptions(config: config.cluster, log: { AgentLogHandler.write(.info, $0) })
@@ -118,6 +119,21 @@ extension Daemon {
             log("running as \(user) (uid \(result.euid)) with CAP_NET_ADMIN and CAP_NET_RAW only")
         } catch {
             throw .permission("cannot drop privileges to \(user): \(error)")
+        }
+    }
+
+    /// Forks the fence warden when there are VIPs to guard. Still single-threaded here, and after the drop:
+    /// the warden keeps the dropped user and CAP_NET_ADMIN, all its netlink socket needs.
+    static func startWarden(_ config: AgentConfig, log: @escaping @Sendable (String) -> Void) throws(DaemonError)
+        -> FenceWarden?
+    {
+        guard !config.vips.isEmpty else { return nil }
+        do {
+            let warden = try FenceWarden.start(log: { AgentLogHandler.write(.warning, $0) })
+            log("fence warden pid \(warden.pid) guards the VIPs")
+            return warden
+        } catch {
+            throw .system("cannot start the fence warden: \(error)")
         }
     }
 

@@ -90,6 +90,7 @@ public final class Daemon: Sendable {
         let wasLeader = await manager.node.isLeader
         await manager.leave()
         holder.removeAll(why: "shutting down")
+        holder.warden?.disarm()  // the VIPs are gone: the warden exits quietly after this process
         await stopServices()
         logger.notice("stopped\(wasLeader ? " (handed over leadership)" : "")")
         return 0

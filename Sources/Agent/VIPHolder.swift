@@ -15,6 +15,10 @@ import VIPWire
 /// `valid_lft` that ends before the node's self-fencing deadline, and renewed with each lease renewal. If the
 /// agent is SIGKILLed, hangs or is paused, the kernel deletes the VIP before any other node can acquire the
 /// lease: no second holder even when this process cannot act any more.
+///
+/// **The fence warden.** With a ``FenceWarden`` the holder arms it with the self-fencing deadline and the
+/// VIPs' delete requests before adding them, re-arms it at every renewal and disarms it after removing them:
+/// the warden removes the VIPs when this process dies or stops renewing, whatever the lease timing.
 public final class VIPHolder: LeadershipGuard, Sendable {
     /// The VIPs, without lifetimes.
     public let vips: [VIPConfiguration]
@@ -23,6 +27,8 @@ public final class VIPHolder: LeadershipGuard, Sendable {
     let policy: AnnouncementPolicy
     /// Whether VIPs carry a kernel lifetime.
     public let kernelLease: KernelLease
+    /// The fence warden, if one runs.
+    public let warden: FenceWarden?
     let log: @Sendable (String) -> Void
     let state = Mutex(HolderState())
 
@@ -33,6 +39,8 @@ public final class VIPHolder: LeadershipGuard, Sendable {
         var announcing: Task<Void, Never>?
         var refreshing: Task<Void, Never>?
         var changes: UInt64 = 0
+        /// The warden's delete requests, resolved at the grant (the interfaces' indexes then).
+        var fenceRequests: [UInt8] = []
     }
 
     /// Creates a holder over open sockets.
@@ -42,16 +50,18 @@ public final class VIPHolder: LeadershipGuard, Sendable {
     ///   - announcer: GARP/NA sender; `nil` to stay silent.
     ///   - policy: Announcement count, interval, refresh.
     ///   - kernelLease: Whether addresses carry a kernel lifetime.
+    ///   - warden: The fence warden to keep armed while leader; `nil` for none.
     ///   - log: Diagnostics sink.
     public init(
         vips: [VIPConfiguration], netlink: RouteNetlink, announcer: Announcer?, policy: AnnouncementPolicy,
-        kernelLease: KernelLease, log: @escaping @Sendable (String) -> Void
+        kernelLease: KernelLease, warden: FenceWarden? = nil, log: @escaping @Sendable (String) -> Void
     ) {
         self.vips = vips.map { var vip = $0; vip.lifetime = nil; return vip }
         self.netlink = netlink
         self.announcer = announcer
         self.policy = policy
         self.kernelLease = kernelLease
+        self.warden = warden
         self.log = log
     }
 
@@ -69,14 +79,25 @@ public final class VIPHolder: LeadershipGuard, Sendable {
             $0.epoch = epoch
             $0.validUntil = validUntil
         }
+        armWarden(until: validUntil, resolve: true)  // before any VIP exists
         install(validUntil: validUntil, announce: true, why: "leader at epoch \(epoch)")
     }
 
     public func leadershipExtended(epoch: UInt64, validUntil: ContinuousClock.Instant) {
-        state.withLock { $0.validUntil = validUntil }
+        let previous = state.withLock { state in
+            defer { state.validUntil = validUntil }
+            return state.validUntil
+        }
+        armWarden(until: validUntil, resolve: false)
         // Re-adding with `replace` refreshes the lifetime in place; an address that expired meanwhile (the
         // renewals were late) is created again, and then announced.
-        if kernelLease.applies { install(validUntil: validUntil, announce: false, why: "renewal") }
+        if kernelLease.applies {
+            install(validUntil: validUntil, announce: false, why: "renewal")
+        } else if let previous, previous <= .now {
+            // Renewed only once the old deadline had passed: the fence warden removed the VIPs then, and a
+            // removal seen past a deadline is not restored. Adds back and announces whatever is missing.
+            install(validUntil: validUntil, announce: false, why: "renewal after the fence deadline")
+        }
     }
 
     public func leadershipRevoked(reason: LeadershipLossReason) {
@@ -89,6 +110,23 @@ public final class VIPHolder: LeadershipGuard, Sendable {
         announcing?.cancel()
         refreshing?.cancel()
         removeAll(why: "lost leadership (\(reason))")
+        warden?.disarm()  // only once the VIPs are gone
+    }
+
+    /// Arms the warden with the deadline; `resolve` looks the interfaces up again (their indexes may have
+    /// changed since the last grant), otherwise the requests of the grant are reused.
+    func armWarden(until: ContinuousClock.Instant, resolve: Bool) {
+        guard let warden else { return }
+        var requests = state.withLock { $0.fenceRequests }
+        if resolve || requests.isEmpty {
+            do {
+                requests = try VIPManager(vips: vips, netlink: netlink, announcer: nil, policy: policy).removalRequests()
+            } catch {
+                log("fence warden: cannot look up the VIPs' interfaces: \(error)")
+            }
+            state.withLock { $0.fenceRequests = requests }
+        }
+        warden.arm(until: until, deleteRequests: requests)
     }
 
     // MARK: Maintenance
@@ -110,14 +148,18 @@ public final class VIPHolder: LeadershipGuard, Sendable {
         }
     }
 
-    /// A VIP disappeared (`RTM_DELADDR`) or appeared (`RTM_NEWADDR`): restore a missing one while holding,
+    /// A VIP disappeared (`RTM_DELADDR`) or appeared (`RTM_NEWADDR`): restore a missing one while holding (before the deadline),
     /// remove a stray one while not.
     /// - Parameter address: The address concerned.
     public func addressChanged(_ address: IPAddress, present: Bool) {
         guard vips.contains(where: { $0.address == address }) else { return }
         let (holding, validUntil) = state.withLock { ($0.holding, $0.validUntil) }
         if holding, !present, let validUntil {
+            // Past the deadline the leadership is over even if the node has not said so yet (the fence
+            // warden fires at that same instant): restoring would only flap the VIP.
+            guard validUntil > .now else { return }
             log("\(address) was removed by someone else while leader: restoring and announcing it")
+            armWarden(until: validUntil, resolve: true)  // the interface may be a new one
             install(validUntil: validUntil, announce: true, why: "restore")
         } else if !holding, present {
             log("\(address) appeared while not leader: removing it (only the leader may hold it)")

@@ -84,14 +84,16 @@ public struct RouteNetlink: Sendable {
     /// Removes an address. `ip addr del ADDR/LEN dev NAME`.
     /// - Throws: `NetlinkError` with `.notPresent`, `.noSuchDevice`, `.permission`, ….
     public func removeAddress(_ address: AddressMessage) throws(NetlinkError) {
+        try run(Self.removeRequest(address), operation: .removeAddress, detail: address)
+    }
+
+    /// The `RTM_DELADDR` request (`NLM_F_REQUEST | NLM_F_ACK`) that removes `address`, without lifetime
+    /// or flags: what ``removeAddress(_:)`` sends, and what the agent's fence warden keeps ready.
+    public static func removeRequest(_ address: AddressMessage) -> NetlinkMessage {
         var bare = address
         bare.lifetime = nil
         bare.flags = []
-        let request = NetlinkMessage(
-            header: .init(type: .deleteAddress, flags: [.request, .ack]),
-            payload: bare.encoded()
-        )
-        try run(request, operation: .removeAddress, detail: address)
+        return NetlinkMessage(header: .init(type: .deleteAddress, flags: [.request, .ack]), payload: bare.encoded())
     }
 
     private func run(

@@ -147,6 +147,24 @@ public final class VIPManager: Sendable {
         return removed
     }
 
+    /// The encoded `RTM_DELADDR` requests that remove every VIP from its interface as it is now (the
+    /// `ip addr del …` of ``release()``), concatenated: for a process that must remove the VIPs without this
+    /// one (the agent's fence warden). VIPs whose interface does not exist are skipped.
+    /// - Throws: `NetlinkError` when an interface cannot be looked up.
+    public func removalRequests() throws(NetlinkError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for vip in vips {
+            let link: LinkMessage
+            do {
+                link = try netlink.link(named: vip.interface)
+            } catch where error.code == .noSuchDevice {
+                continue
+            }
+            bytes += RouteNetlink.removeRequest(vip.message(on: link.index)).encoded()
+        }
+        return bytes
+    }
+
     /// Whether every VIP is on its interface (and not a failed IPv6 duplicate).
     /// - Throws: `NetlinkError`; a missing interface yields `false`.
     public func isAcquired() throws(NetlinkError) -> Bool {

@@ -81,6 +81,7 @@ caps_ok() {
     done
 }
 check "the leader's daemon runs as nobody with exactly CAP_NET_ADMIN+CAP_NET_RAW on every thread" caps_ok "$(agent_pid "$L")"
+check "so does its fence warden (sc-fence), forked after the drop" caps_ok "$(warden_pid "$L")"
 
 phase "notify scripts"
 notify_env_ok() {
@@ -133,15 +134,23 @@ sleep 0.5
 
 phase "SIGKILL of the leader's agent (the host stays on the LAN)"
 L=$(one_holder)
+# The fence warden would remove the VIP at once: stopped here, it leaves the kernel lease alone to act.
+W=$(warden_pid "$L")
+kill -STOP "$W"
 T0=$(now_ms)
 agent_kill "$L"
 not_on() { ! tb_vip_holders "$VIP" | grep -qx "$1"; }
-check "the kernel removes the dead agent's VIP (kernel lease)" wait_for $((TTL_MS + 1000)) not_on "$L"
+check "the kernel removes the dead agent's VIP (kernel lease; fence warden stopped)" wait_for $((TTL_MS + 1000)) not_on "$L"
 GONE=$(($(now_ms) - T0))
 check "then another host takes it" wait_for $((TTL_MS + 2000)) holder_is_not "$L"
 NEW=$(($(now_ms) - T0))
 echo "        (VIP gone from $L after $GONE ms, new holder after $NEW ms, TTL $TTL_MS ms)"
 check "the old VIP was gone before the new leader added one" test "$GONE" -lt "$NEW"
+v6_not_on() { ! tb_vip_holders "$VIP6" | grep -qx "$1"; }
+check "the kernel removes the IPv6 VIP too" wait_for $((TTL_MS + 1000)) v6_not_on "$L"
+kill -CONT "$W"
+check "the continued warden finds its agent gone, removes nothing more and exits" wait_for 2000 pid_gone "$W"
+check "and says so" grep -q "swift-cluster fence: the agent is gone while holding the VIPs: removed the VIPs (0 removed, 2 already gone)" "$DIR/log/agent-$L.log"
 
 phase "stale VIP at start"
 allow_dual start
@@ -220,6 +229,66 @@ kill -HUP "$(agent_pid n1)"
 check "and removing it again makes n1 eligible" wait_for 3000 eligible n1
 check "SIGHUP says what needs a restart" grep -q "reloaded" "$DIR/log/agent-n1.log"
 check "shell completions for bash, zsh and fish" bash -c "'$SC' --generate-completion-script bash | grep -q swift-cluster && '$SC' --generate-completion-script zsh | grep -q swift-cluster && '$SC' --generate-completion-script fish | grep -q swift-cluster"
+
+phase "short lease: SIGKILL of the leader's agent (kernel lease off, the fence warden acts)"
+fence_lines() { cat "$DIR"/log/agent-n*.log | grep -c "swift-cluster fence:"; }
+FENCE_LINES=$(fence_lines)
+for host in n1 n2 n3; do agent_stop "$host" TERM; done
+check "a stopped agent's warden exits with it" wait_for 2000 no_wardens
+check "and does nothing (disarmed before the agent exited)" test "$(fence_lines)" == "$FENCE_LINES"
+TTL_MS=1000
+HEARTBEAT_MS=250
+for host in n1 n2 n3; do write_config "$host"; agent "$host"; done
+check "exactly one host takes the VIP" wait_for 10000 has_one_holder
+L=$(one_holder)
+check "the kernel lease is off at TTL 1 s / heartbeat 250 ms" grep -q "kernel lease off" "$DIR/log/agent-$L.log"
+W=$(warden_pid "$L")
+check "the leader's agent runs a fence warden" test -n "$W"
+FENCE_LINES=$(fence_lines)
+sleep 2
+check "renewals keep it armed: the VIP stays on $L for 2 s (8 heartbeats)" holder_is "$L"
+check "and the warden never fired meanwhile" test "$(fence_lines)" == "$FENCE_LINES"
+T0=$(now_ms)
+agent_kill "$L"
+check "the warden removes the killed agent's VIP within 300 ms" wait_for 300 not_on "$L"
+GONE=$(($(now_ms) - T0))
+check "then another host takes it" wait_for $((TTL_MS + 3000)) holder_is_not "$L"
+NEW=$(($(now_ms) - T0))
+echo "        (VIP gone from $L after $GONE ms, new holder after $NEW ms, TTL $TTL_MS ms)"
+check "the old VIP was gone before the new leader added one" test "$GONE" -lt "$NEW"
+check "the IPv6 VIP is gone from $L too" v6_not_on "$L"
+warden_said() {
+    (($(fence_lines) == FENCE_LINES + 1)) && grep "swift-cluster fence:" "$DIR/log/agent-$L.log" | tail -n 1 \
+        | grep -q "the agent is gone while holding the VIPs: removed the VIPs (2 removed, 0 already gone)"
+}
+check "the warden logged the removal of both VIPs" warden_said
+check "the warden exits after its agent died (EOF)" wait_for 1000 pid_gone "$W"
+agent "$L"
+sleep 1
+
+phase "short lease: SIGSTOP of the leader's agent (the fence warden acts at its deadline)"
+L=$(one_holder)
+W=$(warden_pid "$L")
+FENCE_LINES=$(fence_lines)
+T0=$(now_ms)
+kill -STOP "$(agent_pid "$L")"
+check "the warden removes the stopped agent's VIP by its self-fencing deadline" wait_for $((TTL_MS + 300)) not_on "$L"
+GONE=$(($(now_ms) - T0))
+check "then another host takes it" wait_for $((TTL_MS + 3000)) holder_is_not "$L"
+NEW=$(($(now_ms) - T0))
+echo "        (VIP gone from $L after $GONE ms, new holder after $NEW ms, TTL $TTL_MS ms)"
+check "the old VIP was gone before the new leader added one" test "$GONE" -lt "$NEW"
+deadline_said() {
+    (($(fence_lines) == FENCE_LINES + 1)) && grep "swift-cluster fence:" "$DIR/log/agent-$L.log" | tail -n 1 \
+        | grep -q "leadership deadline passed without renewal: removed the VIPs (2 removed, 0 already gone)"
+}
+check "the warden logged it" deadline_said
+check "and keeps waiting for its (stopped) agent" test -d "/proc/$W"
+N=$(one_holder)
+kill -CONT "$(agent_pid "$L")"
+sleep 1
+check "woken, $L does not take the VIP back: $N still holds it alone" holder_is "$N"
+check "the warden stayed quiet since" test "$(fence_lines)" == $((FENCE_LINES + 1))
 
 phase "bad configurations"
 bad() {

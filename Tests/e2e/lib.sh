@@ -71,6 +71,21 @@ agent_kill() {
     return 0
 }
 
+# warden_pid HOST: the pid of the fence warden (sc-fence) the host's agent forked.
+warden_pid() { local pid; pid=$(agent_pid "$1") && pgrep -P "$pid" -x sc-fence; }
+# pid_gone PID: the process exited (gone, or a zombie not reaped yet).
+pid_gone() { ! kill -0 "$1" 2>/dev/null || [[ $(ps -o stat= -p "$1" 2>/dev/null) == Z* ]]; }
+# no_wardens: no fence warden runs in any test namespace of this run.
+no_wardens() {
+    local host pid
+    for host in $(tb_hosts); do
+        for pid in $(ip netns pids "$(tb_ns "$host")" 2>/dev/null); do
+            [[ $(cat "/proc/$pid/comm" 2>/dev/null) == sc-fence ]] && return 1
+        done
+    done
+    return 0
+}
+
 # cli HOST ARGS…: run swift-cluster on HOST with HOST's config.
 cli() { local host=$1; shift; tb_exec "$host" "$SC" "$@" -c "$(tb_dir)/$host.json"; }
 
