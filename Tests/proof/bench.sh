@@ -230,7 +230,7 @@ sc_run() {
     sigkill-live)
         mark "fault SIGKILL $l"; agent_kill "$l"
         wait_for "$deadline" failed_over "$l" || note="no new holder"
-        tb_vip_holders "$VIP" | grep -qx "$l" && note="stale VIP on $l (kernel lease off)"
+        tb_vip_holders "$VIP" | grep -qx "$l" && note="stale VIP on $l after the failover (the fence warden should have removed it)"
         ;;
     crash)
         mark "fault crash $l"; agent_kill "$l"; tb_isolate "$l"
