@@ -585,11 +585,18 @@ class Campaign:
 
     # ------------------------------------------------------------------ main
 
+    def replay_flags(self):
+        """The options besides seed, faults and minutes that a replay needs."""
+        a = self.a
+        flags = (" --quick" if a.quick else "") + (" --nats-cluster" if a.nats_cluster else "")
+        if (a.ttl_ms, a.heartbeat_ms) != (6000, 1000):
+            flags += f" --ttl-ms {a.ttl_ms} --heartbeat-ms {a.heartbeat_ms}"
+        return flags
+
     def run(self):
         a = self.a
         print(f"chaos: seed {a.seed}; replay with: Tests/proof/chaos.sh --seed {a.seed} --faults {a.faults} "
-              f"--minutes {a.minutes:g}{' --quick' if a.quick else ''}{' --nats-cluster' if a.nats_cluster else ''}",
-              flush=True)
+              f"--minutes {a.minutes:g}{self.replay_flags()}", flush=True)
         self.observer.start()
         for h in HOSTS:
             self.start_agent(h)
@@ -655,7 +662,7 @@ class Campaign:
         out.append(f"chaos campaign: seed {a.seed}, {'R3 bucket on 3 nats-servers' if a.nats_cluster else 'one nats-server'}, "
                    f"TTL {a.ttl_ms} ms / heartbeat {a.heartbeat_ms} ms (kernel lease {a.kernel_lease})")
         out.append(f"  replay:      Tests/proof/chaos.sh --seed {a.seed} --faults {a.faults} --minutes {a.minutes:g}"
-                   f"{' --quick' if a.quick else ''}{' --nats-cluster' if a.nats_cluster else ''}")
+                   f"{self.replay_flags()}")
         kinds = ", ".join(f"{k} {n}" for k, n in self.faults.items())
         out.append(f"  faults:      {injected} injected in {self.rounds} rounds ({kinds})"
                    + ("" if injected >= a.faults else f"  [time bound hit: {a.faults} asked]"))
