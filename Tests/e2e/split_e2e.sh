@@ -4,9 +4,10 @@
 # 198.18.0.100/24 on the IPv4 service network (eth1/br1), where the client is. Three hosts, the real binary,
 # one local nats-server. Needs root. Usage:
 #   Tests/e2e/split_e2e.sh [path/to/swift-cluster]
-# Checks: election on eth1 only; demote (gratuitous ARP on eth1, client outage); the VIP interface down
-# (immediate step-down, stays out, eligible again); the management interface down (self-fencing, failover
-# within TTL + 2 s); never two holders (kernel address events). One line per check; exit 1 if any failed.
+# Checks: election on eth1 only; demote (gratuitous ARP on eth1, client outage); the VIP interface down, then
+# its cable unplugged (immediate step-down, stays out, eligible again); the management interface down, then
+# silently partitioned (self-fencing, failover within TTL + 2 s, rejoin); never two holders (kernel address
+# events), never a VIP on eth0. One line per check; exit 1 if any failed.
 # Leaves nothing behind (trap on EXIT). About a minute.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -120,7 +121,18 @@ tb_link_up "$L" eth1
 check "after eth1 is back up, $L is eligible again" wait_for 3000 eligible "$L"
 echo "        (eligible after $(elapsed "$T0") ms)"
 check "and the VIP stayed on ${N:-none}" holder_is "${N:-none}"
-OLD=$L
+L=$N
+
+phase "service cable unplugged at the leader $L (bridge port of eth1 down: no carrier), eth0 up"
+sleep 0.5
+T0=$(now_ms)
+tb_isolate "$L" eth1
+check "another host holds the VIP well before the TTL (< 1500 ms)" wait_for 1500 holder_is_not "$L"
+echo "        (new holder seen after $(elapsed "$T0") ms)"
+N=$(one_holder)
+check "$L says it is not eligible (no carrier) and holds no VIP" wait_for 2000 out "$L"
+tb_heal "$L" eth1
+check "after the cable is back, $L is eligible again" wait_for 3000 eligible "$L"
 L=$N
 
 phase "management interface (eth0) down on the leader $L, eth1 up"
@@ -140,12 +152,30 @@ T0=$(now_ms)
 check "after eth0 is back, $L rejoins and reports ${N:-none} as leader" wait_for 10000 agree "${N:-none}"
 echo "        (rejoined after $(elapsed "$T0") ms)"
 check "the VIP stayed on ${N:-none}" holder_is "${N:-none}"
+L=$N
+
+phase "management network silently partitioned at the leader $L (eth0 frames dropped, carrier up)"
+sleep 1
+T0=$(now_ms)
+tb_partition "$L" eth0
+check "$L self-fences: its VIP goes away within the TTL" wait_for "$TTL_MS" not_on "$L"
+GONE=$(elapsed "$T0")
+check "another host holds the VIP within TTL + 2 s" wait_for $((TTL_MS + 2000)) holder_is_not "$L"
+NEW=$(elapsed "$T0")
+echo "        (VIP gone from $L after $GONE ms, new holder after $NEW ms, TTL $TTL_MS ms)"
+check "the old VIP was gone before the new holder added one" test "$GONE" -lt "$NEW"
+N=$(one_holder)
+tb_unpartition "$L" eth0
+T0=$(now_ms)
+check "after the partition heals, $L rejoins and reports ${N:-none} as leader" wait_for 10000 agree "${N:-none}"
+echo "        (rejoined after $(elapsed "$T0") ms)"
+check "the VIP stayed on ${N:-none}" holder_is "${N:-none}"
 
 phase "invariants"
 MONITORS=$(for host in $HOSTS; do echo "$host=$DIR/log/mon-$host.log"; done)
 # shellcheck disable=SC2086
 DUAL=$(python3 "$HERE/dual_check.py" "$VIP" "$DIR/allowed" $MONITORS)
-check "never two hosts held the VIP at once (kernel address events)" python3 -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if not s["overlaps"] and sum(s["holdings"].values()) >= 4 else 1)' "$DUAL"
+check "never two hosts held the VIP at once (kernel address events)" python3 -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if not s["overlaps"] and sum(s["holdings"].values()) >= 6 else 1)' "$DUAL"
 echo "        ($DUAL)"
 on_eth0_events() { cat "$DIR"/log/mon-*.log | grep -E " eth0 +inet $VIP/"; }
 check "the VIP never appeared on any host's eth0 (kernel address events)" test -z "$(on_eth0_events)"
