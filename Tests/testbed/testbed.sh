@@ -14,21 +14,21 @@
 #   sc-RUN-lan   bridge br0 198.18.0.1/24 2001:db8:18::1/64; runs nats-server(s)
 #   sc-RUN-nI    eth0 198.18.0.(10+I)/24 2001:db8:18::(10+I)/64        (I = 1..9)
 #   sc-RUN-cl    eth0 198.18.0.200/24 2001:db8:18::200/64
+# The bridge-side end of host I's cable is `v-nI` in sc-RUN-lan (the client's is `v-cl`); interface
+# names are per namespace, so they need no run suffix and stay far below 15 characters.
+# Every veth pair is created inside the lan namespace with its peer placed straight into the host
+# namespace (`ip -n sc-RUN-lan link add v-n1 type veth peer name eth0 netns sc-RUN-n1`).
 # Split layout (`tb_up --split N` or `TB_SPLIT=1 tb_up N`): management and service networks apart.
 #   sc-RUN-lan   br0 2001:db8:18::1/64 only (NATS listens there); br1 without address (service LAN)
 #   sc-RUN-nI    eth0 2001:db8:18::(10+I)/64 only (NATS), eth1 198.18.0.(10+I)/24 (the VIP's interface)
 #   sc-RUN-cl    eth0 198.18.0.200/24, on br1 only
 # The bridge-side end of host I's eth1 is `v1-nI` (on br1); the client's stays `v-cl` (on br1).
 # The VIP helpers work on TB_VIP_IF (default eth0; eth1 in a split run, see tb_vip_if).
-# The bridge-side end of host I's cable is `v-nI` in sc-RUN-lan (the client's is `v-cl`); interface
-# names are per namespace, so they need no run suffix and stay far below 15 characters.
-# Every veth pair is created inside the lan namespace with its peer placed straight into the host
-# namespace (`ip -n sc-RUN-lan link add v-n1 type veth peer name eth0 netns sc-RUN-n1`).
 #
 # Faults:
 #   tb_isolate/tb_heal HOST [IF]   bridge port(s) down/up (the host's eth0 loses carrier: crash/unplug;
 #                                  in a split run every cable of the host unless IF names one)
-#   tb_partition/tb_unpartition H  bridge port state disabled/forwarding (carrier stays up: silent partition)
+#   tb_partition/tb_unpartition H [IF]  bridge port state disabled/forwarding (carrier up: silent partition)
 #   tb_link_down/tb_link_up HOST [IF]  the host's own interface down/up (default: the VIP interface)
 #   tb_nats_isolate/tb_nats_heal   take 198.18.0.1 and 2001:db8:18::1 off br0 / put them back (lan ns only);
 #                                  the servers listen on 0.0.0.0 and cluster over 127.0.0.1, so they run on,
