@@ -52,6 +52,8 @@ check: deps
 	timeout --kill-after=30 1800 $(SWIFT) test --skip-build --no-parallel
 	@# The agent end to end: the real binary on a namespace LAN (three hosts, a client, nats-server).
 	timeout --kill-after=30 600 bash Tests/e2e/agent_e2e.sh "$$($(SWIFT) build --show-bin-path)/swift-cluster"
+	@# The same binary on the split layout: NATS over IPv6 on eth0, the VIP on eth1 (~20 s).
+	timeout --kill-after=30 300 bash Tests/e2e/split_e2e.sh "$$($(SWIFT) build --show-bin-path)/swift-cluster"
 	@# The Debian package: a static release build (the only release build of the run), lintian, install,
 	@# upgrade, purge.
 	timeout --kill-after=30 2400 $(MAKE) deb-test

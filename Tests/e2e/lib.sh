@@ -42,15 +42,16 @@ holder_is_not() { local h; h=$(one_holder) && [[ $h != "$1" ]]; }
 nobody_holds() { [[ -z $(holders) ]]; }
 
 # write_config HOST [EXTRA_JSON]: the host's config in the run dir; EXTRA_JSON is spliced in as more keys.
+# NATS_URL (default nats://198.18.0.1:4222) and VIP_IF (default eth0) adapt it to another layout.
 write_config() {
-    local host=$1 extra=${2:-} vips=""
-    [[ -n ${VIP6:-} ]] && vips=$'\n  "vips": [ { "address": "'"$VIP6"'", "netmask": 64, "interface": "eth0" } ],'
+    local host=$1 extra=${2:-} vips="" dev=${VIP_IF:-eth0}
+    [[ -n ${VIP6:-} ]] && vips=$'\n  "vips": [ { "address": "'"$VIP6"'", "netmask": 64, "interface": "'"$dev"'" } ],'
     cat >"$(tb_dir)/$host.json" <<JSON
 {
   "clusterId": "$CLUSTER",
   "nodeId": "$host",
-  "nats": { "servers": ["nats://198.18.0.1:4222"], "reconnectWaitMs": 200 },
-  "vip": { "address": "$VIP", "netmask": 24, "interface": "eth0" },$vips
+  "nats": { "servers": ["${NATS_URL:-nats://198.18.0.1:4222}"], "reconnectWaitMs": 200 },
+  "vip": { "address": "$VIP", "netmask": 24, "interface": "$dev" },$vips
   "election": { "leaseTtlMs": ${TTL_MS:-6000}, "heartbeatIntervalMs": ${HEARTBEAT_MS:-1000} },
   "announce": { "count": 3, "intervalMs": 20 },
   "user": "nobody"${extra:+,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # selftest.sh — proves the testbed works on this machine (needs root, nats-server, arping, python3).
 #
-# Usage: sudo Tests/testbed/selftest.sh          (exit 0 = every check passed; ~20 s)
+# Usage: sudo Tests/testbed/selftest.sh          (exit 0 = every check passed; ~30 s)
 #
 # It runs the probe's analysis unit tests (test_udp_probe.py), builds a fresh 3-host run, then checks:
 #   1. NATS: one JetStream server in the lan namespace; n1 connects to 198.18.0.1:4222 and reads INFO;
@@ -18,6 +18,8 @@
 #      probe's "dual" list (and tb_vip_holders prints both); a SIGUSR1 mark is recorded.
 #   6. Faults: tb_isolate/tb_heal, tb_partition/tb_unpartition, tb_link_down/tb_link_up on n1, seen by ping.
 #   7. After tb_down: no sc-RUN-* namespace, no run directory, no process the run started.
+#   8. The split layout (tb_up --split 3): addresses per network, NATS over IPv6 from the hosts' eth0 only,
+#      the IPv4 VIP moved by hand on eth1, tb_isolate/tb_link_down per interface, then 7. again.
 # Measured silences are printed; the probes' JSON summaries are printed on failure.
 
 set -uo pipefail
@@ -251,6 +253,62 @@ check_teardown() {
     pass "teardown removed every sc-$run-* namespace, the run dir and the run's processes"
 }
 
+# nats_info6 HOST PORT: like nats_info, to [2001:db8:18::1]:PORT (the split layout's NATS).
+nats_info6() {
+    tb_exec "$1" timeout 2 bash -c "exec 3<>/dev/tcp/2001:db8:18::1/$2 && head -c 4 <&3" 2>/dev/null
+}
+
+# check_split: a second run with the split layout (tb_up --split 3): addresses per network, NATS over IPv6 on
+# the management LAN only, a VIP moved by hand on eth1 (tb_vip_if), faults per interface, teardown.
+check_split() {
+    local addrs
+    tb_up --split 3 || fail "tb_up --split 3"
+    [[ $(tb_vip_if) == eth1 ]] || fail "tb_vip_if is '$(tb_vip_if)' in a split run, not eth1"
+    addrs=$(tb_exec n1 ip -o addr show scope global | awk '{print $2, $4}' | tr '\n' ' ')
+    [[ $addrs == "eth0 2001:db8:18::11/64 eth1 198.18.0.11/24 " ]] || fail "n1's addresses in a split run: $addrs"
+    addrs=$(tb_exec cl ip -o addr show scope global | awk '{print $2, $4}' | tr '\n' ' ')
+    [[ $addrs == "eth0 198.18.0.200/24 " ]] || fail "the client's addresses in a split run: $addrs"
+    pass "split run $SC_RUN up: n1 eth0 IPv6 only, eth1 IPv4, the client IPv4 on br1 only"
+    tb_nats_start || fail "nats-server (split) did not become healthy"
+    [[ $(tb_nats_urls) == "nats://[2001:db8:18::1]:4222" ]] || fail "tb_nats_urls in a split run: $(tb_nats_urls)"
+    [[ $(nats_info6 n1 4222) == INFO ]] || fail "n1 could not connect to [2001:db8:18::1]:4222"
+    [[ -z $(nats_info n1 4222) ]] || fail "n1 reaches NATS over IPv4 in a split run"
+    [[ -z $(nats_info6 cl 4222) ]] || fail "the client reaches NATS in a split run"
+    tb_nats_isolate
+    [[ -z $(nats_info6 n1 4222) ]] || fail "n1 still reaches NATS while it is isolated (split)"
+    tb_nats_heal
+    [[ $(nats_info6 n1 4222) == INFO ]] || fail "n1 cannot reach NATS after tb_nats_heal (split)"
+    [[ -z $(tb_exec lan ip -o -4 addr show dev br0) ]] || fail "tb_nats_heal put IPv4 on br0 in a split run"
+    pass "split: NATS at $(tb_nats_urls) from the hosts' eth0 only; tb_nats_isolate/heal"
+    tb_nats_stop
+    start_responders
+    rm -f "$work"/probe-198-18-0-100.json "$work"/events-probe-198-18-0-100
+    move_vip 198.18.0.100 n1 n2
+    tb_isolate n1 eth1
+    reachable cl 198.18.0.11 && fail "n1 still reachable from the client after tb_isolate n1 eth1"
+    tb_exec n1 ip link show eth1 | grep -q NO-CARRIER || fail "n1's eth1 should lose carrier"
+    tb_exec n1 ip link show eth0 | grep -q LOWER_UP || fail "n1's eth0 should keep carrier (tb_isolate n1 eth1)"
+    tb_heal n1 eth1
+    reachable_soon cl 198.18.0.11 || fail "n1 unreachable after tb_heal n1 eth1"
+    tb_isolate n1
+    tb_exec n1 ip link show eth0 | grep -q NO-CARRIER && tb_exec n1 ip link show eth1 | grep -q NO-CARRIER \
+        || fail "tb_isolate n1 (split) should cut both cables"
+    tb_heal n1
+    pass "split: tb_isolate/tb_heal n1 eth1 cut the service cable only; without IF both"
+    tb_link_down n1
+    tb_exec n1 ip link show eth1 | grep -q "state DOWN" || fail "tb_link_down n1 (split) should take eth1 down"
+    reachable cl 198.18.0.11 && fail "n1 still reachable after tb_link_down n1 (split)"
+    reachable n1 2001:db8:18::1 || fail "n1's management LAN should stay up when eth1 is down"
+    tb_link_up n1
+    reachable_soon cl 198.18.0.11 || fail "n1 unreachable after tb_link_up n1 (split)"
+    tb_link_down n1 eth0
+    reachable n1 2001:db8:18::1 && fail "n1 still reaches the management LAN after tb_link_down n1 eth0"
+    tb_link_up n1 eth0
+    reachable_soon n1 2001:db8:18::1 || fail "n1 cannot reach the management LAN after tb_link_up n1 eth0"
+    pass "split: tb_link_down/up n1 [eth0] (default: the VIP interface eth1; eth0's IPv6 back)"
+    check_teardown
+}
+
 main() {
     preflight
     PYTHONDONTWRITEBYTECODE=1 python3 "$here/test_udp_probe.py" 2>"$work/unit.log" \
@@ -265,6 +323,7 @@ main() {
     check_dual_detector
     check_faults
     check_teardown
+    check_split
     echo "selftest: PASS"
 }
 

@@ -18,11 +18,18 @@
 # names are per namespace, so they need no run suffix and stay far below 15 characters.
 # Every veth pair is created inside the lan namespace with its peer placed straight into the host
 # namespace (`ip -n sc-RUN-lan link add v-n1 type veth peer name eth0 netns sc-RUN-n1`).
+# Split layout (`tb_up --split N` or `TB_SPLIT=1 tb_up N`): management and service networks apart.
+#   sc-RUN-lan   br0 2001:db8:18::1/64 only (NATS listens there); br1 without address (service LAN)
+#   sc-RUN-nI    eth0 2001:db8:18::(10+I)/64 only (NATS), eth1 198.18.0.(10+I)/24 (the VIP's interface)
+#   sc-RUN-cl    eth0 198.18.0.200/24, on br1 only
+# The bridge-side end of host I's eth1 is `v1-nI` (on br1); the client's stays `v-cl` (on br1).
+# The VIP helpers work on TB_VIP_IF (default eth0; eth1 in a split run, see tb_vip_if).
 #
 # Faults:
-#   tb_isolate/tb_heal HOST        bridge port down/up (the host's eth0 loses carrier: crash/unplug)
-#   tb_partition/tb_unpartition H  bridge port state disabled/forwarding (carrier stays up: silent partition)
-#   tb_link_down/tb_link_up HOST   the host's own eth0 down/up
+#   tb_isolate/tb_heal HOST [IF]   bridge port(s) down/up (the host's eth0 loses carrier: crash/unplug;
+#                                  in a split run every cable of the host unless IF names one)
+#   tb_partition/tb_unpartition H [IF]  bridge port state disabled/forwarding (carrier up: silent partition)
+#   tb_link_down/tb_link_up HOST [IF]  the host's own interface down/up (default: the VIP interface)
 #   tb_nats_isolate/tb_nats_heal   take 198.18.0.1 and 2001:db8:18::1 off br0 / put them back (lan ns only);
 #                                  the servers listen on 0.0.0.0 and cluster over 127.0.0.1, so they run on,
 #                                  unreachable from the LAN; established connections stall, then resume.
@@ -80,6 +87,26 @@ tb_hosts() {
 tb_host_ip4() { case $1 in lan) echo 198.18.0.1 ;; cl) echo 198.18.0.200 ;; n*) echo "198.18.0.$((10 + ${1#n}))" ;; esac; }
 tb_host_ip6() { case $1 in lan) echo 2001:db8:18::1 ;; cl) echo 2001:db8:18::200 ;; n*) echo "2001:db8:18::$((10 + ${1#n}))" ;; esac; }
 
+# tb_is_split: this run has the split layout (recorded by tb_up in the run dir, so every shell sees it).
+tb_is_split() { [[ -e $(tb_dir)/split ]]; }
+
+# tb_vip_if: the hosts' VIP interface: $TB_VIP_IF when set, else eth1 in a split run, eth0 otherwise.
+tb_vip_if() {
+    if [[ -n ${TB_VIP_IF:-} ]]; then echo "$TB_VIP_IF"; elif tb_is_split; then echo eth1; else echo eth0; fi
+}
+
+# _tb_port HOST [IF]: the bridge-side (lan namespace) name of HOST's cable to IF: v-HOST for eth0 (and for
+# the client, whichever bridge it is on), v1-HOST for eth1.
+_tb_port() { if [[ ${2:-eth0} == eth1 && $1 != cl ]]; then echo "v1-$1"; else echo "v-$1"; fi; }
+
+# _tb_ports HOST [IF]: the host's bridge ports: the one to IF when given, else every cable it has.
+_tb_ports() {
+    if [[ -n ${2:-} ]]; then _tb_port "$1" "$2"; return; fi
+    _tb_port "$1" eth0
+    [[ $1 != cl ]] && tb_is_split && _tb_port "$1" eth1
+    return 0
+}
+
 # _tb_sysctl NS key=value…: set sysctls inside a test namespace.
 _tb_sysctl() {
     local ns=$1; shift
@@ -109,9 +136,39 @@ _tb_cable() {
     _tb_ip "$ns" link set eth0 up
 }
 
-# tb_up N: build the LAN with hosts n1..nN (1 ≤ N ≤ 9) and the client. On failure it tears down what it built.
+# _tb_cable_split LABEL: the split layout's cables. Hosts: eth0 on br0 with IPv6 only (management, NATS) and
+# eth1 (bridge end v1-LABEL) on br1 with IPv4 (service, VIP). The client: eth0 (v-cl) on br1, IPv4 only.
+_tb_cable_split() {
+    local host=$1 ns="sc-$SC_RUN-$1"
+    if [[ $host == cl ]]; then
+        _tb_veth "$host" v-cl eth0 br1 && _tb_ip "$ns" addr add "$(tb_host_ip4 cl)/24" dev eth0 || return 1
+        _tb_ip "$ns" link set eth0 up
+        return
+    fi
+    _tb_veth "$host" "$(_tb_port "$host" eth0)" eth0 br0 || return 1
+    _tb_ip "$ns" addr add "$(tb_host_ip6 "$host")/64" dev eth0 nodad
+    _tb_ip "$ns" link set eth0 up
+    _tb_veth "$host" "$(_tb_port "$host" eth1)" eth1 br1 || return 1
+    _tb_ip "$ns" addr add "$(tb_host_ip4 "$host")/24" dev eth1
+    _tb_ip "$ns" link set eth1 up
+}
+
+# _tb_veth LABEL PORT IF BRIDGE: veth PORT (a port of BRIDGE in lan, up) <-> IF in sc-RUN-LABEL (DAD off).
+_tb_veth() {
+    local lan="sc-$SC_RUN-lan" ns="sc-$SC_RUN-$1" port=$2 dev=$3 bridge=$4
+    ((${#port} <= 15)) || { _tb_err "interface name $port too long"; return 1; }
+    _tb_ip "$lan" link add "$port" type veth peer name "$dev" netns "$ns" || return 1
+    _tb_ip "$lan" link set "$port" master "$bridge"
+    _tb_ip "$lan" link set "$port" up
+    _tb_sysctl "$ns" "net.ipv6.conf.$dev.accept_dad=0"
+}
+
+# tb_up [--split] N: build the LAN with hosts n1..nN (1 ≤ N ≤ 9) and the client. On failure it tears down what it built.
+# --split (or TB_SPLIT=1): the split layout (management and service networks apart, see the header).
 tb_up() {
-    local n=${1:-3} i dir
+    local split=${TB_SPLIT:-0} n i dir
+    [[ ${1:-} == --split ]] && { split=1; shift; }
+    n=${1:-3}
     [[ $n =~ ^[1-9]$ ]] || { _tb_err "tb_up: host count must be 1..9, got '$n'"; return 1; }
     [[ $EUID -eq 0 ]] || { _tb_err "tb_up needs root"; return 1; }
     if [[ -z ${SC_RUN:-} ]]; then
@@ -124,6 +181,7 @@ tb_up() {
         _tb_err "run $SC_RUN already exists ($dir or its namespaces)"; return 1
     fi
     mkdir -p "$dir/pids" "$dir/log" && echo "$n" >"$dir/hosts" && : >"$dir/namespaces"
+    [[ $split == 1 ]] && : >"$dir/split"
     if ! _tb_build "$n"; then
         _tb_err "tb_up failed; tearing down run $SC_RUN"
         tb_down
@@ -133,6 +191,7 @@ tb_up() {
 
 _tb_build() {
     local n=$1 i lan="sc-$SC_RUN-lan"
+    tb_is_split && { _tb_build_split "$n"; return; }
     _tb_add_ns lan || return 1
     _tb_ip "$lan" link add br0 type bridge forward_delay 0 mcast_snooping 0 || return 1
     _tb_sysctl "$lan" net.ipv6.conf.br0.accept_dad=0
@@ -143,6 +202,23 @@ _tb_build() {
         _tb_add_ns "n$i" && _tb_cable "n$i" || return 1
     done
     _tb_add_ns cl && _tb_cable cl
+}
+
+# _tb_build_split N: the split layout: br0 (IPv6 management LAN, 2001:db8:18::1/64) and br1 (IPv4 service
+# LAN, no address) in the lan namespace, hosts n1..nN on both, the client on br1 only.
+_tb_build_split() {
+    local n=$1 i lan="sc-$SC_RUN-lan" br
+    _tb_add_ns lan || return 1
+    for br in br0 br1; do
+        _tb_ip "$lan" link add "$br" type bridge forward_delay 0 mcast_snooping 0 || return 1
+        _tb_sysctl "$lan" "net.ipv6.conf.$br.accept_dad=0"
+        _tb_ip "$lan" link set "$br" up
+    done
+    _tb_ip "$lan" addr add 2001:db8:18::1/64 dev br0 nodad || return 1
+    for ((i = 1; i <= n; i++)); do
+        _tb_add_ns "n$i" && _tb_cable_split "n$i" || return 1
+    done
+    _tb_add_ns cl && _tb_cable_split cl
 }
 
 # tb_spawn HOST NAME cmd…: start cmd in the background on HOST, track its PID as NAME; stderr (and stdout,
@@ -227,11 +303,13 @@ tb_down() {
 
 # ---------------------------------------------------------------------------------------------- NATS
 
-# tb_nats_urls: client URLs of the running server(s), comma separated.
+# tb_nats_urls: client URLs of the running server(s), comma separated (nats://[2001:db8:18::1]:P in a split run).
 tb_nats_urls() {
-    local dir p urls=()
+    local dir p host urls=()
     dir=$(tb_dir) || return 1
-    for p in $(cat "$dir"/nats/*/port 2>/dev/null | sort -n); do urls+=("nats://198.18.0.1:$p"); done
+    host=198.18.0.1
+    tb_is_split && host="[2001:db8:18::1]"
+    for p in $(cat "$dir"/nats/*/port 2>/dev/null | sort -n); do urls+=("nats://$host:$p"); done
     ((${#urls[@]})) || { _tb_err "no nats-server configured"; return 1; }
     (IFS=,; echo "${urls[*]}")
 }
@@ -251,15 +329,18 @@ _tb_wait_http() {
     return 1
 }
 
-# _tb_nats_conf ID PORT [ROUTES]: write the server config of instance ID into the run dir.
+# _tb_nats_conf ID PORT [ROUTES]: write the server config of instance ID into the run dir. Clients: 0.0.0.0:PORT,
+# or in a split run 2001:db8:18::1 PORT only (the management LAN).
 _tb_nats_conf() {
-    local id=$1 port=$2 routes=${3:-} d
+    local id=$1 port=$2 routes=${3:-} d listen
     d="$(tb_dir)/nats/$id"
     mkdir -p "$d/store"
     echo "$port" >"$d/port"
     {
         echo "server_name: sc-$SC_RUN-nats$id"
-        echo "listen: 0.0.0.0:$port"
+        listen="listen: 0.0.0.0:$port"
+        tb_is_split && listen="host: \"2001:db8:18::1\", port: $port"
+        echo "$listen"
         echo "http: 127.0.0.1:$((port + 4000))"
         echo "jetstream { store_dir: \"$d/store\", max_memory_store: 256MB, max_file_store: 1GB }"
         if [[ -n $routes ]]; then
@@ -330,24 +411,41 @@ tb_nats_isolate() {
 tb_nats_heal() {
     local lan
     lan=$(tb_ns lan) || return 1
-    _tb_ip "$lan" addr replace 198.18.0.1/24 dev br0 || return 1
+    tb_is_split || _tb_ip "$lan" addr replace 198.18.0.1/24 dev br0 || return 1
     _tb_ip "$lan" addr replace 2001:db8:18::1/64 dev br0 nodad
 }
 
 # ---------------------------------------------------------------------------------------------- faults
 
-tb_isolate() { _tb_ip "$(tb_ns lan)" link set "v-$1" down; }
-tb_heal() { _tb_ip "$(tb_ns lan)" link set "v-$1" up; }
-tb_partition() { _tb_require && bridge -n "$(tb_ns lan)" link set dev "v-$1" state 0; }
-tb_unpartition() { _tb_require && bridge -n "$(tb_ns lan)" link set dev "v-$1" state 3; }
-tb_link_down() { _tb_ip "$(tb_ns "$1")" link set eth0 down; }
+# _tb_ports_do HOST IF CMD…: CMD PORT for each of the host's bridge ports (all its cables, or the one to IF).
+_tb_ports_do() {
+    local host=$1 dev=$2 port rc=0
+    shift 2
+    _tb_require || return 1
+    for port in $(_tb_ports "$host" "$dev"); do "$@" "$port" || rc=1; done
+    return $rc
+}
+_tb_port_link() { _tb_ip "$(tb_ns lan)" link set "$2" "$1"; }
+_tb_port_state() { bridge -n "$(tb_ns lan)" link set dev "$2" state "$1"; }
 
-# tb_link_up HOST: eth0 up again; the kernel drops IPv6 addresses on link down, so the host's own
-# static IPv6 address is put back (a VIP is the agent's business).
+# tb_isolate/tb_heal HOST [IF], tb_partition/tb_unpartition HOST [IF]: the host's bridge ports (every cable
+# of the host, or only the one to IF).
+tb_isolate() { _tb_ports_do "$1" "${2:-}" _tb_port_link down; }
+tb_heal() { _tb_ports_do "$1" "${2:-}" _tb_port_link up; }
+tb_partition() { _tb_ports_do "$1" "${2:-}" _tb_port_state 0; }
+tb_unpartition() { _tb_ports_do "$1" "${2:-}" _tb_port_state 3; }
+
+# tb_link_down HOST [IF]: the host's own interface IF (default: the VIP interface, tb_vip_if) down.
+tb_link_down() { _tb_ip "$(tb_ns "$1")" link set "${2:-$(tb_vip_if)}" down; }
+
+# tb_link_up HOST [IF]: IF (default: the VIP interface) up again; the kernel drops IPv6 addresses on link
+# down, so the host's own static IPv6 address is put back when IF is eth0 (a VIP is the agent's business).
 tb_link_up() {
-    local ns
+    local ns dev
     ns=$(tb_ns "$1") || return 1
-    _tb_ip "$ns" link set eth0 up || return 1
+    dev=${2:-$(tb_vip_if)}
+    _tb_ip "$ns" link set "$dev" up || return 1
+    [[ $dev == eth0 ]] || return 0
     _tb_ip "$ns" addr replace "$(tb_host_ip6 "$1")/64" dev eth0 nodad
 }
 
@@ -362,33 +460,38 @@ tb_vip_holders() {
     return 0
 }
 
-# tb_vip_add HOST ADDR / tb_vip_del HOST ADDR: move a VIP by hand (prefix /24 or /64 by family).
+# tb_vip_add HOST ADDR / tb_vip_del HOST ADDR: move a VIP by hand (prefix /24 or /64 by family), on tb_vip_if.
 _tb_vip_prefix() { [[ $1 == *:* ]] && echo "$1/64" || echo "$1/24"; }
 tb_vip_add() {
     local opt=()
     [[ $2 == *:* ]] && opt=(nodad)
-    _tb_ip "$(tb_ns "$1")" addr add "$(_tb_vip_prefix "$2")" dev eth0 "${opt[@]}"
+    _tb_ip "$(tb_ns "$1")" addr add "$(_tb_vip_prefix "$2")" dev "$(tb_vip_if)" "${opt[@]}"
 }
-tb_vip_del() { _tb_ip "$(tb_ns "$1")" addr del "$(_tb_vip_prefix "$2")" dev eth0; }
+tb_vip_del() { _tb_ip "$(tb_ns "$1")" addr del "$(_tb_vip_prefix "$2")" dev "$(tb_vip_if)"; }
 
-# tb_announce HOST ADDR: tell the LAN that ADDR now lives at HOST's eth0 MAC: one gratuitous ARP for
-# IPv4 (arping, Habets or iputils flavour), one unsolicited neighbour advertisement for IPv6.
+# tb_announce HOST ADDR: tell the LAN that ADDR now lives at the MAC of HOST's VIP interface (tb_vip_if):
+# one gratuitous ARP for IPv4 (arping, Habets or iputils flavour), one unsolicited NA for IPv6.
 tb_announce() {
-    local host=$1 addr=$2
+    local host=$1 addr=$2 dev
+    dev=$(tb_vip_if) || return 1
     if [[ $addr == *:* ]]; then
-        tb_exec "$host" python3 "$_TB_HERE/unsolicited_na.py" eth0 "$addr"
+        tb_exec "$host" python3 "$_TB_HERE/unsolicited_na.py" "$dev" "$addr"
     elif arping --help 2>&1 | grep -q Habets; then
         # Habets arping: -U alone would send "tell <primary address>"; -S makes it a true GARP
         # (who-has ADDR tell ADDR). It exits 1 when nobody answers, which is normal for a GARP.
-        tb_exec "$host" arping -q -U -S "$addr" -c 1 -w 0.01 -i eth0 "$addr"
+        tb_exec "$host" arping -q -U -S "$addr" -c 1 -w 0.01 -i "$dev" "$addr"
         (($? <= 1))
     else
-        tb_exec "$host" arping -q -U -c 1 -I eth0 "$addr"
+        tb_exec "$host" arping -q -U -c 1 -I "$dev" "$addr"
     fi
 }
 
-# tb_mac HOST: the MAC of HOST's eth0.
-tb_mac() { tb_exec "$1" cat /sys/class/net/eth0/address; }
+# tb_mac HOST [IF]: the MAC of HOST's IF (default: the VIP interface, tb_vip_if; the client's eth0).
+tb_mac() {
+    local dev=${2:-}
+    [[ -z $dev ]] && { [[ $1 == cl ]] && dev=eth0 || dev=$(tb_vip_if); }
+    tb_exec "$1" cat "/sys/class/net/$dev/address"
+}
 
 # tb_client_neigh ADDR: the MAC the client's neighbour table holds for ADDR (empty if none), e.g. to
 # check that a gratuitous ARP moved the VIP: [[ $(tb_client_neigh $TB_VIP4) == $(tb_mac n2) ]].
@@ -402,6 +505,7 @@ tb_status() {
     dir=$(tb_dir) || return 1
     [[ -d $dir ]] || { _tb_err "no testbed for run $SC_RUN"; return 1; }
     echo "run $SC_RUN ($dir): namespaces $(tr '\n' ' ' <"$dir/namespaces")"
+    tb_is_split && echo "  split layout: NATS on br0/eth0 (IPv6), VIP on br1/$(tb_vip_if) (IPv4)"
     for f in "$dir"/pids/*; do
         [[ -e $f ]] || continue
         read -r pid ns <"$f"
