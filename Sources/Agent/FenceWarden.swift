@@ -14,7 +14,9 @@ import Glibc
 /// renewal, *disarmed* only after the VIPs were removed on losing leadership. The warden then
 /// - sends the delete requests once the deadline passes without a renewal (the agent hangs or is stopped),
 ///   logs a line to stderr and waits disarmed;
-/// - on EOF of its socket (the agent exited or was SIGKILLed) sends them if armed, and exits either way.
+/// - on EOF of its socket (the agent exited or was SIGKILLed) while armed, keeps the VIPs until the deadline
+///   (the leadership is provably valid until then: the VIPs serve clients as if the agent lived, and no other
+///   node can lead before), sends the requests then and exits; disarmed, it exits at once.
 ///
 /// It outlives the agent only that long: it ignores SIGTERM, SIGINT, SIGHUP and SIGPIPE (a service manager
 /// signalling the whole group must not take it first) and exits at EOF. It keeps the agent's dropped user and

@@ -47,7 +47,7 @@ public struct TimingReport: Sendable {
         if let kernelLifetime {
             lines.append("kernel lease: on (VIPs carry valid_lft \(kernelLifetime)s, renewed every heartbeat; if the agent dies the kernel drops them before any other node can lead)")
         } else {
-            lines.append("kernel lease: off (needs leaseTtl - safetyMargin >= heartbeat + 4s); the fence warden removes a killed or hung agent's VIPs (at once, or at its self-fencing deadline)")
+            lines.append("kernel lease: off (needs leaseTtl - safetyMargin >= heartbeat + 4s); the fence warden removes a killed or hung agent's VIPs at its self-fencing deadline")
         }
         if config.vips.isEmpty {
             lines.append("VIPs: none (election only)")

@@ -127,6 +127,12 @@ static void fire(int netlink, const unsigned char *requests, size_t length, cons
     say();
 }
 
+// Sleeps until `deadline` (CLOCK_BOOTTIME), whatever signals arrive.
+static void sleep_until(int64_t deadline) {
+    struct timespec until = {.tv_sec = deadline / 1000000000, .tv_nsec = deadline % 1000000000};
+    while (boottime_ns() < deadline && clock_nanosleep(CLOCK_BOOTTIME, TIMER_ABSTIME, &until, NULL) != 0) {}
+}
+
 // Serves the agent until EOF. Never returns.
 static void serve(int agent, int netlink) {
     static unsigned char message[CFENCE_MAX_MESSAGE + 1];
@@ -157,8 +163,20 @@ static void serve(int agent, int netlink) {
         ssize_t n = ready < 0 ? -1 : recvmsg(agent, &header, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
-            // EOF or an error: the agent exited or was killed. Only an armed warden has work left.
-            if (armed) fire(netlink, requests, requests_length, "the agent is gone while holding the VIPs");
+            // EOF or an error: the agent exited or was killed. Only an armed warden has work left. Its
+            // leadership is still provably valid until the deadline it armed (the lease outlives it on the
+            // server, and nobody else can take it before), so the VIPs keep serving clients until then, as
+            // they would have had the agent lived; then they go, before any other node can lead.
+            if (armed) {
+                int64_t left = deadline - boottime_ns();
+                put("swift-cluster fence: the agent is gone while holding the VIPs: they stay until its "
+                    "leadership deadline, ");
+                put_number(left > 0 ? (long)(left / 1000000) : 0);
+                put(" ms from now");
+                say();
+                sleep_until(deadline);
+                fire(netlink, requests, requests_length, "the dead agent's leadership deadline passed");
+            }
             _exit(0);
         }
 
