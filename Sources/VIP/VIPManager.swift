@@ -110,15 +110,13 @@ public final class VIPManager: Sendable {
 
     private func add(_ vip: VIPConfiguration, on link: LinkMessage) throws(NetlinkError) -> Bool {
         let message = vip.message(on: link.index)
-        if vip.lifetime != nil {
-            let present = try isPresent(vip, on: link.index)
-            try netlink.addAddress(message, replace: true)
-            return !present
-        }
         do {
             try netlink.addAddress(message)
             return true
         } catch  where error.code == .exists {
+            // Already there: with a lifetime, refresh it in place. (Create first, then replace: a grant, when
+            // the address is absent, costs one round trip instead of an address dump plus a replace.)
+            if vip.lifetime != nil { try netlink.addAddress(message, replace: true) }
             return false
         }
     }
