@@ -92,6 +92,20 @@ struct FenceWardenTests {
         try body(net, probe, { try manager.isAcquired() })
     }
 
+    /// Polls every 2 ms for up to 2 s after `since`: the last instant the address was seen and the first it
+    /// was gone (`nil`: never gone).
+    static func watchRemoval(
+        since: ContinuousClock.Instant, present: () throws -> Bool
+    ) throws -> (ContinuousClock.Instant, ContinuousClock.Instant?) {
+        var lastPresent = since
+        while ContinuousClock.now < since + .seconds(2) {
+            let now = ContinuousClock.now
+            if try present() { lastPresent = now } else { return (lastPresent, now) }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        return (lastPresent, nil)
+    }
+
     @Test func aKilledAgentsAddressServesUntilItsDeadlineThenGoes() throws {
         try withProbe(address: "198.18.0.160/24", deadlineMs: 600, mode: "wait", user: "nobody") { _, probe, present in
             let warden = try #require(probe.value("warden").flatMap { pid_t($0) })
@@ -103,13 +117,7 @@ struct FenceWardenTests {
             // The deadline is at most 600 ms after this point (armed before printed).
             let armed = ContinuousClock.now
             kill(probe.pid, SIGKILL)
-            var lastPresent = armed
-            var firstGone: ContinuousClock.Instant?
-            while ContinuousClock.now < armed + .seconds(2) {
-                let now = ContinuousClock.now
-                if try present() { lastPresent = now } else { firstGone = now; break }
-                Thread.sleep(forTimeInterval: 0.002)
-            }
+            let (lastPresent, firstGone) = try Self.watchRemoval(since: armed, present: present)
             let gone = try #require(firstGone, "the address outlived the dead agent's deadline by 1.4 s")
             #expect(lastPresent - armed >= .milliseconds(450), "removed \(lastPresent - armed) after arming, before the deadline")
             #expect(gone - armed <= .milliseconds(900), "removed only \(gone - armed) after arming")
@@ -126,13 +134,7 @@ struct FenceWardenTests {
             // The deadline is at most 500 ms after this point (armed before printed).
             let armed = ContinuousClock.now
             kill(probe.pid, SIGSTOP)
-            var lastPresent = armed
-            var firstGone: ContinuousClock.Instant?
-            while ContinuousClock.now < armed + .seconds(2) {
-                let now = ContinuousClock.now
-                if try present() { lastPresent = now } else { firstGone = now; break }
-                Thread.sleep(forTimeInterval: 0.002)
-            }
+            let (lastPresent, firstGone) = try Self.watchRemoval(since: armed, present: present)
             let gone = try #require(firstGone, "the address outlived the deadline by 1.5 s")
             #expect(lastPresent - armed >= .milliseconds(400), "removed \(lastPresent - armed) after arming, before the deadline")
             #expect(gone - armed <= .milliseconds(800), "removed only \(gone - armed) after arming")
